@@ -1,0 +1,1 @@
+//! Subscribe / unsubscribe messages and endpoint URLs.

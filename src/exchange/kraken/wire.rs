@@ -1,0 +1,1 @@
+//! Wire structs mirroring the venue JSON.

@@ -1,0 +1,1 @@
+//! Capture replay (to be written).
