@@ -24,6 +24,8 @@ pub mod book;
 pub mod error;
 pub mod exchange;
 pub mod replay;
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod types;
 
 pub use book::{BookError, BookView, OrderBook};

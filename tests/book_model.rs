@@ -15,7 +15,11 @@ struct Model {
 
 impl Model {
     fn set(&mut self, side: Side, price: Decimal, qty: Decimal) {
-        let v = if side == Side::Bid { &mut self.bids } else { &mut self.asks };
+        let v = if side == Side::Bid {
+            &mut self.bids
+        } else {
+            &mut self.asks
+        };
         v.retain(|(p, _)| *p != price);
         if !qty.is_zero() {
             v.push((price, qty));
@@ -34,8 +38,18 @@ impl Model {
     }
     fn truncate(&mut self) {
         if let Some(d) = self.depth {
-            let keep_b: Vec<Decimal> = self.sorted(Side::Bid).iter().take(d).map(|l| l.price).collect();
-            let keep_a: Vec<Decimal> = self.sorted(Side::Ask).iter().take(d).map(|l| l.price).collect();
+            let keep_b: Vec<Decimal> = self
+                .sorted(Side::Bid)
+                .iter()
+                .take(d)
+                .map(|l| l.price)
+                .collect();
+            let keep_a: Vec<Decimal> = self
+                .sorted(Side::Ask)
+                .iter()
+                .take(d)
+                .map(|l| l.price)
+                .collect();
             self.bids.retain(|(p, _)| keep_b.contains(p));
             self.asks.retain(|(p, _)| keep_a.contains(p));
         }
@@ -66,7 +80,10 @@ fn price() -> impl Strategy<Value = Decimal> {
 }
 
 fn qty() -> impl Strategy<Value = Decimal> {
-    prop_oneof![Just(Decimal::ZERO), (1i64..10_000, 0u32..6).prop_map(|(n, s)| Decimal::new(n, s))]
+    prop_oneof![
+        Just(Decimal::ZERO),
+        (1i64..10_000, 0u32..6).prop_map(|(n, s)| Decimal::new(n, s))
+    ]
 }
 
 fn levels(max: usize) -> impl Strategy<Value = Vec<Level>> {

@@ -1,0 +1,6 @@
+//! The embedded exchange simulator (feature `sim`): a seeded synthetic market and encoders
+//! that speak each venue's real protocol. Tests, benches and users' own tests run against it
+//! offline.
+
+pub mod binance;
+pub mod market;
