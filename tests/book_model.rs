@@ -30,7 +30,7 @@ impl Model {
             Side::Bid => self.bids.iter().map(|(p, q)| Level::new(*p, *q)).collect(),
             Side::Ask => self.asks.iter().map(|(p, q)| Level::new(*p, *q)).collect(),
         };
-        v.sort_by(|a, b| a.price.cmp(&b.price));
+        v.sort_by_key(|l| l.price);
         if side == Side::Bid {
             v.reverse();
         }

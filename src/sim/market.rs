@@ -72,6 +72,9 @@ impl Default for MarketConfig {
     }
 }
 
+/// A level as `(price ticks, lots)`.
+pub type TickLevel = (i64, u64);
+
 /// A synthetic trade.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SynthTrade {
@@ -156,7 +159,7 @@ impl SyntheticMarket {
     }
 
     /// Best bid and best ask.
-    pub fn top(&self) -> (Option<(i64, u64)>, Option<(i64, u64)>) {
+    pub fn top(&self) -> (Option<TickLevel>, Option<TickLevel>) {
         (self.bids().next(), self.asks().next())
     }
 
