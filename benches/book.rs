@@ -1,1 +1,2 @@
+//! Benchmark placeholder (`book`); the criterion benches are not written yet.
 fn main() {}

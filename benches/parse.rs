@@ -1,1 +1,2 @@
+//! Benchmark placeholder (`parse`); the criterion benches are not written yet.
 fn main() {}

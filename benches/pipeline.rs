@@ -1,1 +1,2 @@
+//! Benchmark placeholder (`pipeline`); the criterion benches are not written yet.
 fn main() {}

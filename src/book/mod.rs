@@ -47,7 +47,10 @@ impl fmt::Display for BookError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BookError::Crossed { best_bid, best_ask } => {
-                write!(f, "crossed book: best bid {best_bid} >= best ask {best_ask}")
+                write!(
+                    f,
+                    "crossed book: best bid {best_bid} >= best ask {best_ask}"
+                )
             }
             BookError::PriceOutOfRange(p) => write!(f, "price {p} cannot be keyed exactly"),
             BookError::NegativeQty(q) => write!(f, "negative quantity {q}"),
@@ -96,7 +99,10 @@ impl OrderBook {
     /// An empty book that keeps at most `depth` levels per side after every message
     /// (Kraken and Poloniex do not send deletes for levels that leave their window).
     pub fn with_depth(depth: usize) -> Self {
-        OrderBook { depth: Some(depth), ..Self::default() }
+        OrderBook {
+            depth: Some(depth),
+            ..Self::default()
+        }
     }
 
     /// The per-side depth limit, if any.
@@ -213,12 +219,16 @@ impl OrderBook {
 
     /// Highest bid.
     pub fn best_bid(&self) -> Option<Level> {
-        self.bids.last_key_value().map(|(k, q)| Level::new(self.price_of(*k), *q))
+        self.bids
+            .last_key_value()
+            .map(|(k, q)| Level::new(self.price_of(*k), *q))
     }
 
     /// Lowest ask.
     pub fn best_ask(&self) -> Option<Level> {
-        self.asks.first_key_value().map(|(k, q)| Level::new(self.price_of(*k), *q))
+        self.asks
+            .first_key_value()
+            .map(|(k, q)| Level::new(self.price_of(*k), *q))
     }
 
     /// Midpoint of best bid and best ask.
@@ -234,17 +244,25 @@ impl OrderBook {
 
     /// Bids, best (highest) first.
     pub fn bids(&self) -> impl Iterator<Item = Level> + '_ {
-        self.bids.iter().rev().map(|(k, q)| Level::new(self.price_of(*k), *q))
+        self.bids
+            .iter()
+            .rev()
+            .map(|(k, q)| Level::new(self.price_of(*k), *q))
     }
 
     /// Asks, best (lowest) first.
     pub fn asks(&self) -> impl Iterator<Item = Level> + '_ {
-        self.asks.iter().map(|(k, q)| Level::new(self.price_of(*k), *q))
+        self.asks
+            .iter()
+            .map(|(k, q)| Level::new(self.price_of(*k), *q))
     }
 
     /// The best `n` levels of each side.
     pub fn top(&self, n: usize) -> BookView {
-        BookView { bids: self.bids().take(n).collect(), asks: self.asks().take(n).collect() }
+        BookView {
+            bids: self.bids().take(n).collect(),
+            asks: self.asks().take(n).collect(),
+        }
     }
 
     /// Writes the best `n` levels of each side into `view`, reusing its allocations.
@@ -302,7 +320,9 @@ impl OrderBook {
     fn rescale(&mut self, new_scale: u32) -> bool {
         let f = POW10[(new_scale - self.scale) as usize];
         let conv = |m: &BTreeMap<i64, Decimal>| -> Option<BTreeMap<i64, Decimal>> {
-            m.iter().map(|(k, q)| Some((i64::try_from(i128::from(*k) * f).ok()?, *q))).collect()
+            m.iter()
+                .map(|(k, q)| Some((i64::try_from(i128::from(*k) * f).ok()?, *q)))
+                .collect()
         };
         match (conv(&self.bids), conv(&self.asks)) {
             (Some(b), Some(a)) => {
@@ -331,13 +351,17 @@ mod tests {
     #[test]
     fn snapshot_delta_and_views() {
         let mut b = OrderBook::new();
-        b.apply_snapshot(&[l("10.0", "1"), l("9.5", "2")], &[l("10.5", "3"), l("11", "4")])
-            .unwrap();
+        b.apply_snapshot(
+            &[l("10.0", "1"), l("9.5", "2")],
+            &[l("10.5", "3"), l("11", "4")],
+        )
+        .unwrap();
         assert_eq!(b.best_bid(), Some(l("10", "1")));
         assert_eq!(b.best_ask(), Some(l("10.5", "3")));
         assert_eq!(b.mid(), Some(d("10.25")));
         assert_eq!(b.spread(), Some(d("0.5")));
-        b.apply_delta(&[l("10", "0"), l("9.75", "5")], &[l("12", "0")]).unwrap();
+        b.apply_delta(&[l("10", "0"), l("9.75", "5")], &[l("12", "0")])
+            .unwrap();
         assert_eq!(b.best_bid(), Some(l("9.75", "5")));
         assert_eq!(b.top(1).asks, vec![l("10.5", "3")]);
         assert_eq!(b.len(Side::Ask), 2);
@@ -357,7 +381,10 @@ mod tests {
         // 19 decimals, or a price too large for the scale, cannot be keyed: rejected, not
         // rounded, and the book is unchanged.
         for p in ["0.0000000000000000001", "100"] {
-            assert_eq!(b.set(Side::Bid, d(p), d("1")), Err(BookError::PriceOutOfRange(d(p))));
+            assert_eq!(
+                b.set(Side::Bid, d(p), d("1")),
+                Err(BookError::PriceOutOfRange(d(p)))
+            );
         }
         assert_eq!(b.len(Side::Bid), 3);
     }
@@ -367,18 +394,30 @@ mod tests {
         let mut b = OrderBook::new();
         b.apply_snapshot(&[l("10", "1")], &[l("11", "1")]).unwrap();
         let err = b.apply_delta(&[l("11", "2")], &[]).unwrap_err();
-        assert_eq!(err, BookError::Crossed { best_bid: d("11"), best_ask: d("11") });
+        assert_eq!(
+            err,
+            BookError::Crossed {
+                best_bid: d("11"),
+                best_ask: d("11")
+            }
+        );
     }
 
     #[test]
     fn depth_limit_truncates_worst_levels() {
         let mut b = OrderBook::with_depth(2);
-        b.apply_snapshot(&[l("3", "1"), l("2", "1"), l("1", "1")], &[l("4", "1"), l("5", "1")])
-            .unwrap();
+        b.apply_snapshot(
+            &[l("3", "1"), l("2", "1"), l("1", "1")],
+            &[l("4", "1"), l("5", "1")],
+        )
+        .unwrap();
         assert_eq!(b.len(Side::Bid), 2);
         assert_eq!(b.bids().last(), Some(l("2", "1")));
         b.apply_delta(&[], &[l("3.5", "1")]).unwrap();
-        assert_eq!(b.asks().collect::<Vec<_>>(), vec![l("3.5", "1"), l("4", "1")]);
+        assert_eq!(
+            b.asks().collect::<Vec<_>>(),
+            vec![l("3.5", "1"), l("4", "1")]
+        );
     }
 
     #[test]
@@ -386,6 +425,9 @@ mod tests {
         let mut b = OrderBook::new();
         b.apply_delta(&[l("1", "0")], &[l("2", "0")]).unwrap();
         assert!(b.is_empty());
-        assert_eq!(b.set(Side::Bid, d("1"), d("-1")), Err(BookError::NegativeQty(d("-1"))));
+        assert_eq!(
+            b.set(Side::Bid, d("1"), d("-1")),
+            Err(BookError::NegativeQty(d("-1")))
+        );
     }
 }

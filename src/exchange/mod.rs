@@ -122,7 +122,11 @@ pub struct ParseError {
 impl ParseError {
     /// Builds an error keeping the frame.
     pub fn new(exchange: Exchange, kind: ParseErrorKind, frame: &str) -> Self {
-        ParseError { exchange, kind, frame: frame.into() }
+        ParseError {
+            exchange,
+            kind,
+            frame: frame.into(),
+        }
     }
 
     /// Parse errors concern one frame only; the connection and other books carry on.
@@ -134,18 +138,32 @@ impl ParseError {
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let shown: String = self.frame.chars().take(200).collect();
-        let more = if self.frame.len() > shown.len() { "…" } else { "" };
+        let more = if self.frame.len() > shown.len() {
+            "…"
+        } else {
+            ""
+        };
         match &self.kind {
-            ParseErrorKind::Json(e) => write!(f, "{}: bad JSON ({e}) in {shown:?}{more}", self.exchange),
+            ParseErrorKind::Json(e) => {
+                write!(f, "{}: bad JSON ({e}) in {shown:?}{more}", self.exchange)
+            }
             ParseErrorKind::Number { field, error } => {
-                write!(f, "{}: field `{field}`: {error} in {shown:?}{more}", self.exchange)
+                write!(
+                    f,
+                    "{}: field `{field}`: {error} in {shown:?}{more}",
+                    self.exchange
+                )
             }
             ParseErrorKind::Symbol(e) => write!(f, "{}: {e} in {shown:?}{more}", self.exchange),
             ParseErrorKind::UnknownMessage => {
                 write!(f, "{}: unknown message {shown:?}{more}", self.exchange)
             }
             ParseErrorKind::Field(name) => {
-                write!(f, "{}: missing or invalid field `{name}` in {shown:?}{more}", self.exchange)
+                write!(
+                    f,
+                    "{}: missing or invalid field `{name}` in {shown:?}{more}",
+                    self.exchange
+                )
             }
         }
     }
@@ -154,7 +172,11 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 /// Parses one text frame from `exchange` (dispatch by `match`, no trait objects).
-pub fn parse(exchange: Exchange, frame: &str, received_at: Timestamp) -> Result<Vec<Message>, ParseError> {
+pub fn parse(
+    exchange: Exchange,
+    frame: &str,
+    received_at: Timestamp,
+) -> Result<Vec<Message>, ParseError> {
     match exchange {
         Exchange::Binance | Exchange::BinanceUsdM => binance::parse(exchange, frame, received_at),
         Exchange::Kraken => kraken::parse(frame, received_at),

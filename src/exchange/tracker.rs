@@ -117,16 +117,19 @@ impl BookTracker {
     /// A tracker for `symbol` on `exchange`.
     pub fn new(exchange: Exchange, symbol: Symbol, config: TrackerConfig) -> Self {
         let (seq, default_depth) = match exchange {
-            Exchange::Binance => {
-                (Sequencer::Binance(binance::BinanceSync::new(binance::Market::Spot)), None)
-            }
-            Exchange::BinanceUsdM => {
-                (Sequencer::Binance(binance::BinanceSync::new(binance::Market::UsdM)), None)
-            }
+            Exchange::Binance => (
+                Sequencer::Binance(binance::BinanceSync::new(binance::Market::Spot)),
+                None,
+            ),
+            Exchange::BinanceUsdM => (
+                Sequencer::Binance(binance::BinanceSync::new(binance::Market::UsdM)),
+                None,
+            ),
             Exchange::Kraken => (Sequencer::Kraken(kraken::KrakenSync::new()), Some(10)),
-            Exchange::Poloniex => {
-                (Sequencer::Poloniex(poloniex::PoloniexSync::new()), Some(poloniex::BOOK_DEPTH))
-            }
+            Exchange::Poloniex => (
+                Sequencer::Poloniex(poloniex::PoloniexSync::new()),
+                Some(poloniex::BOOK_DEPTH),
+            ),
         };
         let book = match config.depth.or(default_depth) {
             Some(d) => OrderBook::with_depth(d),
@@ -220,13 +223,26 @@ impl BookTracker {
         }
         if self.exchange == Exchange::Kraken && !self.fixed_format {
             // Kraken v1 sends fixed decimals; the snapshot tells us how many.
-            let p = snap.bids.iter().chain(&snap.asks).map(|l| l.price.scale()).max();
-            let q = snap.bids.iter().chain(&snap.asks).map(|l| l.qty.scale()).max();
+            let p = snap
+                .bids
+                .iter()
+                .chain(&snap.asks)
+                .map(|l| l.price.scale())
+                .max();
+            let q = snap
+                .bids
+                .iter()
+                .chain(&snap.asks)
+                .map(|l| l.qty.scale())
+                .max();
             self.checksum_format = p.zip(q);
         }
         self.last_update_id = snap.seq.last_id;
         self.state = SyncState::Live;
-        out.push(Outcome::Applied { update_id: snap.seq.last_id, snapshot: true });
+        out.push(Outcome::Applied {
+            update_id: snap.seq.last_id,
+            snapshot: true,
+        });
         if !self.verify_checksum(snap.checksum, out) {
             return;
         }
@@ -286,7 +302,10 @@ impl BookTracker {
         if delta.seq.last_id.is_some() {
             self.last_update_id = delta.seq.last_id;
         }
-        out.push(Outcome::Applied { update_id: delta.seq.last_id, snapshot: false });
+        out.push(Outcome::Applied {
+            update_id: delta.seq.last_id,
+            snapshot: false,
+        });
         self.verify_checksum(delta.checksum, out);
     }
 

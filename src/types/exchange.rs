@@ -20,8 +20,12 @@ pub enum Exchange {
 
 impl Exchange {
     /// Every supported venue.
-    pub const ALL: [Exchange; 4] =
-        [Exchange::Binance, Exchange::BinanceUsdM, Exchange::Kraken, Exchange::Poloniex];
+    pub const ALL: [Exchange; 4] = [
+        Exchange::Binance,
+        Exchange::BinanceUsdM,
+        Exchange::Kraken,
+        Exchange::Poloniex,
+    ];
 
     /// The lower-case name used in output and configuration (`"binance"`).
     pub const fn as_str(self) -> &'static str {

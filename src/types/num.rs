@@ -89,7 +89,11 @@ pub(crate) fn parse_parts(text: &str) -> Result<(u128, u32), NumError> {
                 i = bytes.len();
                 break;
             }
-            _ => return Err(NumError::InvalidChar(text[i..].chars().next().unwrap_or('?'))),
+            _ => {
+                return Err(NumError::InvalidChar(
+                    text[i..].chars().next().unwrap_or('?'),
+                ))
+            }
         }
         i += 1;
     }
@@ -127,7 +131,11 @@ fn parse_exponent(text: &str) -> Result<i64, NumError> {
         _ => (false, text),
     };
     if digits.is_empty() || digits.len() > 3 {
-        return Err(if digits.is_empty() { NumError::Empty } else { NumError::OutOfRange });
+        return Err(if digits.is_empty() {
+            NumError::Empty
+        } else {
+            NumError::OutOfRange
+        });
     }
     let mut v: i64 = 0;
     for c in digits.bytes() {
@@ -207,7 +215,10 @@ mod tests {
         assert_eq!(parse_decimal("12a"), Err(NumError::InvalidChar('a')));
         assert_eq!(parse_decimal("-1"), Err(NumError::Negative));
         assert_eq!(parse_decimal("1e"), Err(NumError::Empty));
-        assert_eq!(parse_decimal("99999999999999999999999999999999"), Err(NumError::OutOfRange));
+        assert_eq!(
+            parse_decimal("99999999999999999999999999999999"),
+            Err(NumError::OutOfRange)
+        );
         assert_eq!(parse_decimal("1e400"), Err(NumError::OutOfRange));
     }
 

@@ -101,7 +101,10 @@ fn check_asset(input: &str, code: &str) -> Result<(), SymbolError> {
         return Err(SymbolError::Empty);
     }
     if let Some(ch) = code.chars().find(|c| !c.is_alphanumeric()) {
-        return Err(SymbolError::InvalidChar { input: input.to_string(), ch });
+        return Err(SymbolError::InvalidChar {
+            input: input.to_string(),
+            ch,
+        });
     }
     Ok(())
 }
@@ -123,7 +126,10 @@ impl Symbol {
         text.push_str(base);
         text.push('-');
         text.push_str(quote);
-        Ok(Symbol { dash: base.len() as u8, text: SmolStr::new(text) })
+        Ok(Symbol {
+            dash: base.len() as u8,
+            text: SmolStr::new(text),
+        })
     }
 
     /// Parses user input: `BTC-USDT`, `BTC/USDT`, `BTC_USDT`, `btcusdt`, `XBT/USD` (→ `BTC-USD`).
@@ -170,7 +176,11 @@ impl Symbol {
 
     /// Kraken WebSocket v1 form, with legacy asset codes: `XBT/USD`.
     pub fn to_kraken_v1(&self) -> String {
-        format!("{}/{}", kraken_v1_asset(self.base()), kraken_v1_asset(self.quote()))
+        format!(
+            "{}/{}",
+            kraken_v1_asset(self.base()),
+            kraken_v1_asset(self.quote())
+        )
     }
 
     /// Reads a venue's own form back into a normalized symbol.
@@ -206,7 +216,10 @@ fn split_concatenated(input: &str, quotes: &[&str]) -> Result<Symbol, SymbolErro
             let q = found.unwrap_or_default();
             Symbol::new(&upper[..upper.len() - q.len()], q)
         }
-        _ => Err(SymbolError::Ambiguous { input: input.to_string(), candidates }),
+        _ => Err(SymbolError::Ambiguous {
+            input: input.to_string(),
+            candidates,
+        }),
     }
 }
 
@@ -239,7 +252,14 @@ mod tests {
 
     #[test]
     fn accepts_the_usual_forms() {
-        for input in ["BTC-USDT", "btcusdt", "BTC/USDT", "BTC_USDT", "btc-usdt", " BTCUSDT "] {
+        for input in [
+            "BTC-USDT",
+            "btcusdt",
+            "BTC/USDT",
+            "BTC_USDT",
+            "btc-usdt",
+            " BTCUSDT ",
+        ] {
             assert_eq!(s(input).as_str(), "BTC-USDT", "{input}");
         }
         assert_eq!(s("XBT/USD").as_str(), "BTC-USD");
@@ -257,19 +277,49 @@ mod tests {
         assert_eq!(btc.to_venue(Exchange::Poloniex), "BTC_USDT");
         assert_eq!(s("BTC-USD").to_venue(Exchange::Kraken), "BTC/USD");
         assert_eq!(s("BTC-USD").to_kraken_v1(), "XBT/USD");
-        assert_eq!(Symbol::from_venue(Exchange::Kraken, "XBT/CHF").unwrap().as_str(), "BTC-CHF");
-        assert_eq!(Symbol::from_venue(Exchange::Binance, "NKNUSDT").unwrap().as_str(), "NKN-USDT");
-        assert_eq!(Symbol::from_venue(Exchange::Binance, "BTCTUSD").unwrap().as_str(), "BTC-TUSD");
-        assert_eq!(Symbol::from_venue(Exchange::Poloniex, "BTC_USDT").unwrap(), btc);
+        assert_eq!(
+            Symbol::from_venue(Exchange::Kraken, "XBT/CHF")
+                .unwrap()
+                .as_str(),
+            "BTC-CHF"
+        );
+        assert_eq!(
+            Symbol::from_venue(Exchange::Binance, "NKNUSDT")
+                .unwrap()
+                .as_str(),
+            "NKN-USDT"
+        );
+        assert_eq!(
+            Symbol::from_venue(Exchange::Binance, "BTCTUSD")
+                .unwrap()
+                .as_str(),
+            "BTC-TUSD"
+        );
+        assert_eq!(
+            Symbol::from_venue(Exchange::Poloniex, "BTC_USDT").unwrap(),
+            btc
+        );
     }
 
     #[test]
     fn ambiguous_and_unknown_are_errors() {
-        assert!(matches!(Symbol::parse("btctusd"), Err(SymbolError::Ambiguous { .. })));
-        assert!(matches!(Symbol::parse("foobar"), Err(SymbolError::UnknownQuote(_))));
-        assert!(matches!(Symbol::parse("USDT"), Err(SymbolError::UnknownQuote(_))));
+        assert!(matches!(
+            Symbol::parse("btctusd"),
+            Err(SymbolError::Ambiguous { .. })
+        ));
+        assert!(matches!(
+            Symbol::parse("foobar"),
+            Err(SymbolError::UnknownQuote(_))
+        ));
+        assert!(matches!(
+            Symbol::parse("USDT"),
+            Err(SymbolError::UnknownQuote(_))
+        ));
         assert_eq!(Symbol::parse(""), Err(SymbolError::Empty));
         assert_eq!(Symbol::parse("BTC-"), Err(SymbolError::Empty));
-        assert!(matches!(Symbol::parse("BT C-USD"), Err(SymbolError::InvalidChar { .. })));
+        assert!(matches!(
+            Symbol::parse("BT C-USD"),
+            Err(SymbolError::InvalidChar { .. })
+        ));
     }
 }

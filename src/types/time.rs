@@ -63,7 +63,9 @@ impl Timestamp {
             let digit = frac.as_bytes().get(i).map_or(0, |b| u64::from(b - b'0'));
             nanos = nanos * 10 + digit;
         }
-        Some(Timestamp(secs.checked_mul(1_000_000_000)?.checked_add(nanos)?))
+        Some(Timestamp(
+            secs.checked_mul(1_000_000_000)?.checked_add(nanos)?,
+        ))
     }
 
     /// Parses an RFC 3339 UTC timestamp as Kraken v2 sends it (`2023-10-06T17:35:55.440295Z`).
@@ -114,7 +116,12 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:09}", self.0 / 1_000_000_000, self.0 % 1_000_000_000)
+        write!(
+            f,
+            "{}.{:09}",
+            self.0 / 1_000_000_000,
+            self.0 % 1_000_000_000
+        )
     }
 }
 
@@ -127,7 +134,9 @@ mod tests {
         let t = Timestamp::parse_unix_seconds("1633998512.0633569").unwrap();
         assert_eq!(t.as_unix_nanos(), 1_633_998_512_063_356_900);
         assert_eq!(
-            Timestamp::parse_unix_seconds("1633998512").unwrap().as_unix_nanos(),
+            Timestamp::parse_unix_seconds("1633998512")
+                .unwrap()
+                .as_unix_nanos(),
             1_633_998_512_000_000_000
         );
         assert!(Timestamp::parse_unix_seconds("12a.5").is_none());
@@ -140,7 +149,9 @@ mod tests {
         let t = Timestamp::parse_rfc3339_utc("2023-10-06T17:35:55.440295Z").unwrap();
         assert_eq!(t.as_unix_nanos(), 1_696_613_755_440_295_000);
         assert_eq!(
-            Timestamp::parse_rfc3339_utc("1970-01-01T00:00:00Z").unwrap().as_unix_nanos(),
+            Timestamp::parse_rfc3339_utc("1970-01-01T00:00:00Z")
+                .unwrap()
+                .as_unix_nanos(),
             0
         );
         assert!(Timestamp::parse_rfc3339_utc("2023-10-06 17:35:55Z").is_none());

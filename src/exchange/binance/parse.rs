@@ -4,8 +4,8 @@ use super::wire::{BookTicker, DepthSnapshot, DepthUpdate, Peek, TradeEvent, Wire
 use crate::exchange::{Control, Message, ParseError, ParseErrorKind};
 use crate::types::num::parse_decimal;
 use crate::types::{
-    BookDelta, BookSnapshot, Exchange, Level, MarketEvent, Meta, SeqIds, Symbol, TakerSide,
-    Ticker, Timestamp, Trade,
+    BookDelta, BookSnapshot, Exchange, Level, MarketEvent, Meta, SeqIds, Symbol, TakerSide, Ticker,
+    Timestamp, Trade,
 };
 
 /// What a stream name (`nknusdt@depth@100ms`) carries.
@@ -56,8 +56,14 @@ pub fn parse(
     let peek: Peek<'_> =
         serde_json::from_str(frame).map_err(|e| err(ParseErrorKind::Json(e.to_string())))?;
     if let (Some(stream), Some(data)) = (peek.stream, peek.data) {
-        return parse_payload(exchange, kind_of(stream), Some(stream), data.get(), received_at)
-            .map_err(err);
+        return parse_payload(
+            exchange,
+            kind_of(stream),
+            Some(stream),
+            data.get(),
+            received_at,
+        )
+        .map_err(err);
     }
     let kind = match peek.e {
         Some("depthUpdate") => Kind::Diff,
@@ -71,7 +77,11 @@ pub fn parse(
             let id = peek.id.as_ref().and_then(serde_json::Value::as_i64);
             if let Some(code) = peek.code {
                 let message = peek.msg.unwrap_or_default();
-                return Ok(vec![Message::Control(Control::Error { code: Some(code), message, id })]);
+                return Ok(vec![Message::Control(Control::Error {
+                    code: Some(code),
+                    message,
+                    id,
+                })]);
             }
             if peek.id.is_some() || peek.result.is_some() {
                 return Ok(vec![Message::Control(Control::Ack { id })]);
@@ -104,7 +114,12 @@ fn meta(
     received_at: Timestamp,
 ) -> Result<Meta, ParseErrorKind> {
     let symbol = Symbol::from_venue(exchange, wire_symbol).map_err(ParseErrorKind::Symbol)?;
-    Ok(Meta { exchange, symbol, exchange_time: exchange_ms.map(Timestamp::from_unix_millis), received_at })
+    Ok(Meta {
+        exchange,
+        symbol,
+        exchange_time: exchange_ms.map(Timestamp::from_unix_millis),
+        received_at,
+    })
 }
 
 fn dec(field: &'static str, text: &str) -> Result<rust_decimal::Decimal, ParseErrorKind> {
@@ -112,7 +127,9 @@ fn dec(field: &'static str, text: &str) -> Result<rust_decimal::Decimal, ParseEr
 }
 
 fn levels(field: &'static str, wire: &[WireLevel<'_>]) -> Result<Vec<Level>, ParseErrorKind> {
-    wire.iter().map(|[p, q]| Ok(Level::new(dec(field, p)?, dec(field, q)?))).collect()
+    wire.iter()
+        .map(|[p, q]| Ok(Level::new(dec(field, p)?, dec(field, q)?)))
+        .collect()
 }
 
 fn parse_payload(
@@ -129,7 +146,11 @@ fn parse_payload(
                 meta: meta(exchange, w.symbol, Some(w.event_time), received_at)?,
                 bids: levels("b", &w.bids)?,
                 asks: levels("a", &w.asks)?,
-                seq: SeqIds { first_id: Some(w.first_id), last_id: Some(w.last_id), prev_id: w.prev_id },
+                seq: SeqIds {
+                    first_id: Some(w.first_id),
+                    last_id: Some(w.last_id),
+                    prev_id: w.prev_id,
+                },
                 checksum: None,
             })
         }
@@ -157,7 +178,11 @@ fn parse_payload(
                 id: w.agg_id.or(w.trade_id),
                 price: dec("p", w.price)?,
                 qty: dec("q", w.qty)?,
-                taker_side: if w.buyer_is_maker { TakerSide::Sell } else { TakerSide::Buy },
+                taker_side: if w.buyer_is_maker {
+                    TakerSide::Sell
+                } else {
+                    TakerSide::Buy
+                },
             })
         }
         Kind::Shutdown => return Ok(vec![Message::Control(Control::ServerShutdown)]),
@@ -180,7 +205,11 @@ fn snapshot_from_wire(
         meta: meta(exchange, wire_symbol, w.event_time, received_at)?,
         bids: levels("bids", &w.bids)?,
         asks: levels("asks", &w.asks)?,
-        seq: SeqIds { first_id: None, last_id: Some(w.last_update_id), prev_id: None },
+        seq: SeqIds {
+            first_id: None,
+            last_id: Some(w.last_update_id),
+            prev_id: None,
+        },
         checksum: None,
     })
 }
@@ -216,29 +245,68 @@ mod tests {
     #[test]
     fn diff_depth_from_the_capture() {
         let f = r#"{"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1633998512568,"s":"NKNUSDT","U":499869753,"u":499869754,"b":[["0.35170000","4265.00000000"]],"a":[["0.35290000","10968.00000000"]]}}"#;
-        let MarketEvent::Delta(d) = one(f) else { panic!() };
+        let MarketEvent::Delta(d) = one(f) else {
+            panic!()
+        };
         assert_eq!(d.meta.symbol.as_str(), "NKN-USDT");
         assert_eq!(d.meta.received_at, T);
-        assert_eq!(d.meta.exchange_time, Some(Timestamp::from_unix_millis(1633998512568)));
-        assert_eq!(d.seq, SeqIds { first_id: Some(499869753), last_id: Some(499869754), prev_id: None });
-        assert_eq!(d.bids, vec![Level::new(Decimal::from_str("0.3517").unwrap(), Decimal::from(4265))]);
+        assert_eq!(
+            d.meta.exchange_time,
+            Some(Timestamp::from_unix_millis(1633998512568))
+        );
+        assert_eq!(
+            d.seq,
+            SeqIds {
+                first_id: Some(499869753),
+                last_id: Some(499869754),
+                prev_id: None
+            }
+        );
+        assert_eq!(
+            d.bids,
+            vec![Level::new(
+                Decimal::from_str("0.3517").unwrap(),
+                Decimal::from(4265)
+            )]
+        );
         assert_eq!(d.asks[0].price.to_string(), "0.35290000");
     }
 
     #[test]
     fn book_ticker_trade_and_controls() {
         let f = r#"{"stream":"nknusdt@bookTicker","data":{"u":499869754,"s":"NKNUSDT","b":"0.35170000","B":"4265.00000000","a":"0.35290000","A":"10968.00000000"}}"#;
-        let MarketEvent::Ticker(t) = one(f) else { panic!() };
+        let MarketEvent::Ticker(t) = one(f) else {
+            panic!()
+        };
         assert_eq!(t.update_id, Some(499869754));
         assert_eq!(t.ask.unwrap().qty, Decimal::from(10968));
         let f = r#"{"e":"aggTrade","E":1,"s":"BTCUSDT","a":5,"p":"1.5","q":"2","f":1,"l":2,"T":3,"m":true,"M":true}"#;
-        let MarketEvent::Trade(tr) = one(f) else { panic!() };
+        let MarketEvent::Trade(tr) = one(f) else {
+            panic!()
+        };
         assert_eq!((tr.id, tr.taker_side), (Some(5), TakerSide::Sell));
         let msgs = parse(Exchange::Binance, r#"{"result":null,"id":1}"#, T).unwrap();
         assert_eq!(msgs, vec![Message::Control(Control::Ack { id: Some(1) })]);
-        let msgs = parse(Exchange::Binance, r#"{"code":2,"msg":"Invalid request","id":7}"#, T).unwrap();
-        assert!(matches!(&msgs[0], Message::Control(Control::Error { code: Some(2), id: Some(7), .. })));
-        let msgs = parse(Exchange::Binance, r#"{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1}}"#, T).unwrap();
+        let msgs = parse(
+            Exchange::Binance,
+            r#"{"code":2,"msg":"Invalid request","id":7}"#,
+            T,
+        )
+        .unwrap();
+        assert!(matches!(
+            &msgs[0],
+            Message::Control(Control::Error {
+                code: Some(2),
+                id: Some(7),
+                ..
+            })
+        ));
+        let msgs = parse(
+            Exchange::Binance,
+            r#"{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1}}"#,
+            T,
+        )
+        .unwrap();
         assert_eq!(msgs, vec![Message::Control(Control::ServerShutdown)]);
     }
 
@@ -246,12 +314,20 @@ mod tests {
     fn malformed_frames_are_typed_errors_that_keep_the_frame() {
         let bad = r#"{"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":1,"u":2,"b":[["0.3x","1"]],"a":[]}}"#;
         let e = parse(Exchange::Binance, bad, T).unwrap_err();
-        assert!(matches!(e.kind, ParseErrorKind::Number { field: "b", .. }), "{e}");
+        assert!(
+            matches!(e.kind, ParseErrorKind::Number { field: "b", .. }),
+            "{e}"
+        );
         assert_eq!(&*e.frame, bad);
         assert!(!e.is_terminal());
         let e = parse(Exchange::Binance, "{not json", T).unwrap_err();
         assert!(matches!(e.kind, ParseErrorKind::Json(_)));
-        let e = parse(Exchange::Binance, r#"{"stream":"nknusdt@depth","data":{"e":"depthUpdate"}}"#, T).unwrap_err();
+        let e = parse(
+            Exchange::Binance,
+            r#"{"stream":"nknusdt@depth","data":{"e":"depthUpdate"}}"#,
+            T,
+        )
+        .unwrap_err();
         assert!(matches!(e.kind, ParseErrorKind::Json(_)));
         let e = parse(Exchange::Binance, r#"{"hello":1}"#, T).unwrap_err();
         assert_eq!(e.kind, ParseErrorKind::UnknownMessage);
@@ -260,7 +336,9 @@ mod tests {
     #[test]
     fn partial_depth_takes_the_symbol_from_the_stream() {
         let f = r#"{"stream":"btcusdt@depth5@100ms","data":{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]}}"#;
-        let MarketEvent::Snapshot(s) = one(f) else { panic!() };
+        let MarketEvent::Snapshot(s) = one(f) else {
+            panic!()
+        };
         assert_eq!(s.meta.symbol.as_str(), "BTC-USDT");
         assert_eq!(s.seq.last_id, Some(160));
     }

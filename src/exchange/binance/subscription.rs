@@ -42,7 +42,11 @@ pub fn stream_name(symbol: &Symbol, channel: Channel) -> String {
 
 /// A combined-stream URL: `<base>/stream?streams=a/b/c`.
 pub fn combined_stream_url(base: &str, streams: &[String]) -> String {
-    format!("{}/stream?streams={}", base.trim_end_matches('/'), streams.join("/"))
+    format!(
+        "{}/stream?streams={}",
+        base.trim_end_matches('/'),
+        streams.join("/")
+    )
 }
 
 /// A live `SUBSCRIBE` request.
@@ -61,7 +65,10 @@ pub fn depth_snapshot_url(rest_base: &str, market: Market, symbol: &Symbol, limi
     let base = rest_base.trim_end_matches('/');
     let wire = format!("{}{}", symbol.base(), symbol.quote());
     match market {
-        Market::Spot => format!("{base}/api/v3/depth?symbol={wire}&limit={}", limit.clamp(1, 5000)),
+        Market::Spot => format!(
+            "{base}/api/v3/depth?symbol={wire}&limit={}",
+            limit.clamp(1, 5000)
+        ),
         Market::UsdM => {
             let allowed = [5, 10, 20, 50, 100, 500, 1000];
             let l = allowed.into_iter().find(|a| *a >= limit).unwrap_or(1000);
@@ -77,7 +84,10 @@ mod tests {
     #[test]
     fn builds_names_urls_and_messages() {
         let s = Symbol::parse("BTC-USDT").unwrap();
-        let streams = vec![stream_name(&s, Channel::Depth100ms), stream_name(&s, Channel::BookTicker)];
+        let streams = vec![
+            stream_name(&s, Channel::Depth100ms),
+            stream_name(&s, Channel::BookTicker),
+        ];
         assert_eq!(
             combined_stream_url(SPOT_WS, &streams),
             "wss://stream.binance.com:9443/stream?streams=btcusdt@depth@100ms/btcusdt@bookTicker"

@@ -75,7 +75,9 @@ impl BinanceSync {
     pub fn new(market: Market) -> Self {
         BinanceSync {
             market,
-            state: State::Buffering { fetch_requested: false },
+            state: State::Buffering {
+                fetch_requested: false,
+            },
             buffer: VecDeque::new(),
             max_buffer: DEFAULT_MAX_BUFFER,
             dropped_from_buffer: 0,
@@ -118,12 +120,21 @@ impl BinanceSync {
     pub fn decide(&mut self, seq: &SeqIds) -> Decision {
         let (first_id, last_id) = match (seq.first_id, seq.last_id) {
             (Some(f), Some(l)) => (f, l),
-            _ => return Decision::Gap { expected: self.local_id().map_or(0, |l| l + 1), received: 0 },
+            _ => {
+                return Decision::Gap {
+                    expected: self.local_id().map_or(0, |l| l + 1),
+                    received: 0,
+                }
+            }
         };
         match self.state {
             State::Buffering { fetch_requested } => {
-                self.state = State::Buffering { fetch_requested: true };
-                Decision::Buffered { fetch_snapshot: !fetch_requested }
+                self.state = State::Buffering {
+                    fetch_requested: true,
+                };
+                Decision::Buffered {
+                    fetch_snapshot: !fetch_requested,
+                }
             }
             State::Live { local, first } => {
                 let stale = match (self.market, first) {
@@ -143,10 +154,15 @@ impl BinanceSync {
                     },
                 };
                 if let Some((expected, received)) = gap {
-                    self.state = State::Buffering { fetch_requested: true };
+                    self.state = State::Buffering {
+                        fetch_requested: true,
+                    };
                     return Decision::Gap { expected, received };
                 }
-                self.state = State::Live { local: last_id, first: false };
+                self.state = State::Live {
+                    local: last_id,
+                    first: false,
+                };
                 Decision::Apply
             }
         }
@@ -165,7 +181,9 @@ impl BinanceSync {
     /// not ask for another one).
     pub fn mark_fetch_requested(&mut self) {
         if let State::Buffering { .. } = self.state {
-            self.state = State::Buffering { fetch_requested: true };
+            self.state = State::Buffering {
+                fetch_requested: true,
+            };
         }
     }
 
@@ -173,8 +191,13 @@ impl BinanceSync {
     pub fn on_snapshot(&mut self, last_update_id: u64) -> SnapshotDecision {
         if let Some(first) = self.buffer.front().and_then(|d| d.seq.first_id) {
             if last_update_id < first {
-                self.state = State::Buffering { fetch_requested: true };
-                return SnapshotDecision::Refetch { snapshot_id: last_update_id, first_buffered: first };
+                self.state = State::Buffering {
+                    fetch_requested: true,
+                };
+                return SnapshotDecision::Refetch {
+                    snapshot_id: last_update_id,
+                    first_buffered: first,
+                };
             }
         }
         let keep = |d: &BookDelta| match d.seq.last_id {
@@ -185,14 +208,19 @@ impl BinanceSync {
             None => false,
         };
         let replay: Vec<BookDelta> = self.buffer.drain(..).filter(keep).collect();
-        self.state = State::Live { local: last_update_id, first: true };
+        self.state = State::Live {
+            local: last_update_id,
+            first: true,
+        };
         SnapshotDecision::Apply { replay }
     }
 
     /// Forgets everything: back to buffering, no snapshot requested yet.
     pub fn reset(&mut self) {
         self.buffer.clear();
-        self.state = State::Buffering { fetch_requested: false };
+        self.state = State::Buffering {
+            fetch_requested: false,
+        };
     }
 }
 
@@ -211,13 +239,21 @@ mod tests {
             },
             bids: vec![],
             asks: vec![],
-            seq: SeqIds { first_id: Some(first), last_id: Some(last), prev_id: prev },
+            seq: SeqIds {
+                first_id: Some(first),
+                last_id: Some(last),
+                prev_id: prev,
+            },
             checksum: None,
         }
     }
 
     fn ids(first: u64, last: u64) -> SeqIds {
-        SeqIds { first_id: Some(first), last_id: Some(last), prev_id: None }
+        SeqIds {
+            first_id: Some(first),
+            last_id: Some(last),
+            prev_id: None,
+        }
     }
 
     /// Spot table, in the order of the official procedure.
@@ -225,19 +261,35 @@ mod tests {
     fn spot_table() {
         let mut s = BinanceSync::new(Market::Spot);
         // TC0: first event buffers and asks for a snapshot; the second only buffers.
-        assert_eq!(s.decide(&ids(100, 102)), Decision::Buffered { fetch_snapshot: true }, "TC0");
+        assert_eq!(
+            s.decide(&ids(100, 102)),
+            Decision::Buffered {
+                fetch_snapshot: true
+            },
+            "TC0"
+        );
         s.buffer(delta(100, 102, None));
-        assert_eq!(s.decide(&ids(103, 104)), Decision::Buffered { fetch_snapshot: false });
+        assert_eq!(
+            s.decide(&ids(103, 104)),
+            Decision::Buffered {
+                fetch_snapshot: false
+            }
+        );
         s.buffer(delta(103, 104, None));
         // TC1: snapshot older than the first buffered U => fetch again.
         assert_eq!(
             s.on_snapshot(98),
-            SnapshotDecision::Refetch { snapshot_id: 98, first_buffered: 100 },
+            SnapshotDecision::Refetch {
+                snapshot_id: 98,
+                first_buffered: 100
+            },
             "TC1"
         );
         // TC2: lastUpdateId == u of the first event (as in the capture): it is dropped,
         // the next one (U == lastUpdateId + 1) is kept.
-        let SnapshotDecision::Apply { replay } = s.on_snapshot(102) else { panic!("TC2") };
+        let SnapshotDecision::Apply { replay } = s.on_snapshot(102) else {
+            panic!("TC2")
+        };
         assert_eq!(replay.len(), 1);
         assert_eq!(s.decide(&replay[0].seq), Decision::Apply, "TC2");
         assert_eq!(s.local_id(), Some(104));
@@ -246,9 +298,21 @@ mod tests {
         // TC4: continuous event applies.
         assert_eq!(s.decide(&ids(105, 107)), Decision::Apply, "TC4");
         // TC5: a hole => gap, back to buffering.
-        assert_eq!(s.decide(&ids(109, 110)), Decision::Gap { expected: 108, received: 109 }, "TC5");
+        assert_eq!(
+            s.decide(&ids(109, 110)),
+            Decision::Gap {
+                expected: 108,
+                received: 109
+            },
+            "TC5"
+        );
         assert!(!s.is_live());
-        assert_eq!(s.decide(&ids(111, 112)), Decision::Buffered { fetch_snapshot: false });
+        assert_eq!(
+            s.decide(&ids(111, 112)),
+            Decision::Buffered {
+                fetch_snapshot: false
+            }
+        );
     }
 
     #[test]
@@ -256,7 +320,9 @@ mod tests {
         let mut s = BinanceSync::new(Market::Spot);
         s.decide(&ids(100, 110));
         s.buffer(delta(100, 110, None));
-        let SnapshotDecision::Apply { replay } = s.on_snapshot(105) else { panic!() };
+        let SnapshotDecision::Apply { replay } = s.on_snapshot(105) else {
+            panic!()
+        };
         // U <= id + 1 && u > id.
         assert_eq!(s.decide(&replay[0].seq), Decision::Apply);
         assert_eq!(s.local_id(), Some(110));
@@ -265,19 +331,37 @@ mod tests {
     #[test]
     fn usdm_table() {
         let mut s = BinanceSync::new(Market::UsdM);
-        let d = |f, l, p| SeqIds { first_id: Some(f), last_id: Some(l), prev_id: Some(p) };
-        assert_eq!(s.decide(&d(90, 95, 89)), Decision::Buffered { fetch_snapshot: true });
+        let d = |f, l, p| SeqIds {
+            first_id: Some(f),
+            last_id: Some(l),
+            prev_id: Some(p),
+        };
+        assert_eq!(
+            s.decide(&d(90, 95, 89)),
+            Decision::Buffered {
+                fetch_snapshot: true
+            }
+        );
         s.buffer(delta(90, 95, Some(89)));
         s.decide(&d(96, 99, 95));
         s.buffer(delta(96, 99, Some(95)));
-        let SnapshotDecision::Apply { replay } = s.on_snapshot(97) else { panic!() };
+        let SnapshotDecision::Apply { replay } = s.on_snapshot(97) else {
+            panic!()
+        };
         assert_eq!(replay.len(), 1, "u < lastUpdateId dropped");
         // TC0: first event U <= id <= u.
         assert_eq!(s.decide(&replay[0].seq), Decision::Apply, "TC0");
         // TC1: pu chains (U does not matter).
         assert_eq!(s.decide(&d(150, 160, 99)), Decision::Apply, "TC1");
         // TC2: pu broken.
-        assert_eq!(s.decide(&d(170, 180, 165)), Decision::Gap { expected: 160, received: 165 }, "TC2");
+        assert_eq!(
+            s.decide(&d(170, 180, 165)),
+            Decision::Gap {
+                expected: 160,
+                received: 165
+            },
+            "TC2"
+        );
     }
 
     #[test]

@@ -5,5 +5,9 @@ use crate::types::{Exchange, Timestamp};
 
 /// Parses one text frame received at `received_at`.
 pub fn parse(frame: &str, _received_at: Timestamp) -> Result<Vec<Message>, ParseError> {
-    Err(ParseError::new(Exchange::Poloniex, ParseErrorKind::UnknownMessage, frame))
+    Err(ParseError::new(
+        Exchange::Poloniex,
+        ParseErrorKind::UnknownMessage,
+        frame,
+    ))
 }

@@ -31,13 +31,19 @@ impl PoloniexSync {
             return Decision::Ignore;
         };
         let (Some(id), Some(prev)) = (seq.last_id, seq.prev_id) else {
-            return Decision::Gap { expected: last, received: 0 };
+            return Decision::Gap {
+                expected: last,
+                received: 0,
+            };
         };
         if id <= last {
             return Decision::DropStale;
         }
         if prev != last {
-            return Decision::Gap { expected: last, received: prev };
+            return Decision::Gap {
+                expected: last,
+                received: prev,
+            };
         }
         self.last = Some(id);
         Decision::Apply
@@ -54,7 +60,11 @@ mod tests {
     use super::*;
 
     fn ids(prev: u64, id: u64) -> SeqIds {
-        SeqIds { first_id: Some(id), last_id: Some(id), prev_id: Some(prev) }
+        SeqIds {
+            first_id: Some(id),
+            last_id: Some(id),
+            prev_id: Some(prev),
+        }
     }
 
     /// TC0..TC4: before snapshot, in sequence, repeated, gap, after gap.
@@ -65,7 +75,14 @@ mod tests {
         s.on_snapshot(10);
         assert_eq!(s.decide(&ids(10, 11)), Decision::Apply, "TC1");
         assert_eq!(s.decide(&ids(10, 11)), Decision::DropStale, "TC2");
-        assert_eq!(s.decide(&ids(12, 13)), Decision::Gap { expected: 11, received: 12 }, "TC3");
+        assert_eq!(
+            s.decide(&ids(12, 13)),
+            Decision::Gap {
+                expected: 11,
+                received: 12
+            },
+            "TC3"
+        );
         assert_eq!(s.decide(&ids(11, 12)), Decision::Apply, "TC4");
     }
 }
