@@ -20,10 +20,13 @@
 //! assert_eq!(delta.seq.last_id, Some(102));
 //! ```
 
+pub mod actors;
 pub mod book;
+pub mod engine;
 pub mod error;
 pub mod exchange;
 pub mod replay;
+pub mod runtime;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod types;

@@ -9,6 +9,7 @@
 pub mod binance;
 pub mod kraken;
 pub mod poloniex;
+pub mod session;
 mod tracker;
 
 pub use tracker::{BookTracker, Outcome, ResyncReason, SyncState, TrackerConfig};

@@ -49,6 +49,8 @@ pub enum ResyncReason {
     },
     /// The book could not take the message (crossed, unrepresentable price).
     Book(BookError),
+    /// The connection was lost or restarted.
+    Disconnected(String),
 }
 
 impl fmt::Display for ResyncReason {
@@ -61,6 +63,7 @@ impl fmt::Display for ResyncReason {
                 write!(f, "checksum mismatch: venue {expected}, book {computed}")
             }
             ResyncReason::Book(e) => write!(f, "book error: {e}"),
+            ResyncReason::Disconnected(why) => write!(f, "connection lost: {why}"),
         }
     }
 }

@@ -9,35 +9,7 @@
 
 use std::collections::BTreeMap;
 
-/// SplitMix64: tiny, fast, and its output is fixed forever for a given seed.
-#[derive(Clone, Debug)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator from `seed`.
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-
-    /// True with probability `p_percent` %.
-    pub fn chance(&mut self, p_percent: u64) -> bool {
-        self.below(100) < p_percent
-    }
-}
+pub use crate::runtime::backoff::SplitMix64;
 
 /// Shape of a synthetic market.
 #[derive(Clone, Debug)]

@@ -1,0 +1,401 @@
+//! The book actor: one per (exchange, symbol). Owns the [`BookTracker`]; everything it
+//! decides comes from the pure tracker, the actor only does the I/O the decisions ask for.
+
+use super::connection::ConnectionActor;
+use super::messages::*;
+use super::net;
+use crate::book::BookView;
+use crate::exchange::session::{self, Endpoint};
+use crate::exchange::{binance, BookTracker, Outcome, ResyncReason, SyncState, TrackerConfig};
+use crate::runtime::backoff::{unit_jitter, Backoff, SplitMix64};
+use crate::runtime::events::{
+    BestBidAsk, BookState, BookUpdate, FeedEvent, FeedStatus, StatusEvent,
+};
+use crate::runtime::hub::{Hub, Targets};
+use crate::types::{BookDelta, BookSnapshot, Exchange, Level, Meta, SeqIds, Symbol, Timestamp};
+use actix::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Settings a book actor needs.
+#[derive(Clone, Debug)]
+pub struct BookSettings {
+    /// Venue endpoint (REST snapshots for Binance).
+    pub endpoint: Endpoint,
+    /// Levels kept per side (Kraken: the subscribed depth).
+    pub depth: Option<usize>,
+    /// Snapshot retry schedule.
+    pub backoff: Backoff,
+}
+
+/// One book.
+pub struct BookActor {
+    exchange: Exchange,
+    symbol: Symbol,
+    tracker: BookTracker,
+    settings: BookSettings,
+    connection: Addr<ConnectionActor>,
+    hub: Arc<Hub>,
+    targets: Targets,
+    client: Option<awc::Client>,
+    fetching: bool,
+    fetch_failures: u32,
+    published_state: Option<BookState>,
+    last_top: (Option<Level>, Option<Level>),
+    view: BookView,
+    rng: SplitMix64,
+    last_received: Timestamp,
+}
+
+impl BookActor {
+    /// A book actor for `symbol` on `exchange`, attached to `connection`.
+    pub(crate) fn new(
+        exchange: Exchange,
+        symbol: Symbol,
+        settings: BookSettings,
+        connection: Addr<ConnectionActor>,
+        hub: Arc<Hub>,
+    ) -> Self {
+        let config = TrackerConfig {
+            depth: settings.depth,
+            kraken_precision: None,
+        };
+        let seed = symbol
+            .as_str()
+            .bytes()
+            .fold(exchange as u64, |a, b| a.wrapping_mul(31) ^ u64::from(b));
+        BookActor {
+            tracker: BookTracker::new(exchange, symbol.clone(), config),
+            exchange,
+            symbol,
+            settings,
+            connection,
+            hub,
+            targets: Targets::default(),
+            client: None,
+            fetching: false,
+            fetch_failures: 0,
+            published_state: None,
+            last_top: (None, None),
+            view: BookView::default(),
+            rng: SplitMix64::new(seed),
+            last_received: Timestamp::default(),
+        }
+    }
+
+    fn state(&self) -> BookState {
+        match self.tracker.state() {
+            SyncState::Syncing => BookState::Syncing,
+            SyncState::Live => BookState::Live,
+            SyncState::Resyncing(r) => BookState::Resyncing(r.to_string()),
+        }
+    }
+
+    fn status(&mut self, status: FeedStatus) {
+        self.targets
+            .refresh(&self.hub, self.exchange, Some(&self.symbol));
+        if self.targets.status.is_empty() {
+            return;
+        }
+        let event = FeedEvent::Status(Arc::new(StatusEvent {
+            exchange: self.exchange,
+            symbol: Some(self.symbol.clone()),
+            status,
+            at: Timestamp::now(),
+        }));
+        for t in &self.targets.status {
+            t.deliver(event.clone());
+        }
+    }
+
+    fn publish_state_change(&mut self) {
+        let state = self.state();
+        if self.published_state.as_ref() == Some(&state) {
+            return;
+        }
+        self.published_state = Some(state.clone());
+        let status = match state {
+            BookState::Syncing => FeedStatus::Syncing,
+            BookState::Live => FeedStatus::Live,
+            BookState::Resyncing(reason) => FeedStatus::Resyncing { reason },
+        };
+        tracing::debug!(exchange = %self.exchange, symbol = %self.symbol, ?status, "book state");
+        self.status(status);
+    }
+
+    /// Publishes the book after it changed.
+    fn publish_book(&mut self, delta: Option<BookDelta>, snapshot: bool) {
+        self.targets
+            .refresh(&self.hub, self.exchange, Some(&self.symbol));
+        let t = &self.targets;
+        if !t.deltas.is_empty() {
+            let event = if snapshot {
+                Some(FeedEvent::Snapshot(Arc::new(self.full_snapshot())))
+            } else {
+                delta.map(|d| FeedEvent::Delta(Arc::new(d)))
+            };
+            if let Some(event) = event {
+                for e in &t.deltas {
+                    e.deliver(event.clone());
+                }
+            }
+        }
+        let state = self.state();
+        if !t.book.is_empty() {
+            let max_depth = t.book.iter().map(|e| e.depth).max().unwrap_or(10);
+            self.tracker.book().top_into(max_depth, &mut self.view);
+            let full = Arc::new(BookUpdate {
+                exchange: self.exchange,
+                symbol: self.symbol.clone(),
+                view: self.view.clone(),
+                last_update_id: self.tracker.last_update_id(),
+                state: state.clone(),
+                received_at: self.last_received,
+            });
+            for e in &t.book {
+                let update = if e.depth >= max_depth {
+                    full.clone()
+                } else {
+                    let mut u = (*full).clone();
+                    u.view.bids.truncate(e.depth);
+                    u.view.asks.truncate(e.depth);
+                    Arc::new(u)
+                };
+                e.deliver(FeedEvent::Book(update));
+            }
+        }
+        if !t.bbo.is_empty() {
+            let top = (
+                self.tracker.book().best_bid(),
+                self.tracker.book().best_ask(),
+            );
+            if top != self.last_top || snapshot {
+                self.last_top = top;
+                let event = FeedEvent::BestBidAsk(Arc::new(BestBidAsk {
+                    exchange: self.exchange,
+                    symbol: self.symbol.clone(),
+                    bid: top.0,
+                    ask: top.1,
+                    last_update_id: self.tracker.last_update_id(),
+                    received_at: self.last_received,
+                }));
+                for e in &t.bbo {
+                    e.deliver(event.clone());
+                }
+            }
+        }
+    }
+
+    fn full_snapshot(&self) -> BookSnapshot {
+        let book = self.tracker.book();
+        BookSnapshot {
+            meta: Meta {
+                exchange: self.exchange,
+                symbol: self.symbol.clone(),
+                exchange_time: None,
+                received_at: self.last_received,
+            },
+            bids: book.bids().collect(),
+            asks: book.asks().collect(),
+            seq: SeqIds {
+                first_id: None,
+                last_id: self.tracker.last_update_id(),
+                prev_id: None,
+            },
+            checksum: None,
+        }
+    }
+
+    fn act_on(&mut self, outcomes: &[Outcome], delta: Option<BookDelta>, ctx: &mut Context<Self>) {
+        let mut delta = delta;
+        let mut snapshot_applied = false;
+        let mut delta_applied = false;
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Applied { snapshot: true, .. } => snapshot_applied = true,
+                Outcome::Applied {
+                    snapshot: false, ..
+                } => delta_applied = true,
+                Outcome::FetchSnapshot => self.fetch_snapshot(ctx),
+                Outcome::Resync(reason) => {
+                    tracing::warn!(exchange = %self.exchange, symbol = %self.symbol, %reason, "resync");
+                    self.publish_state_change();
+                    if !matches!(self.exchange, Exchange::Binance | Exchange::BinanceUsdM) {
+                        self.connection.do_send(Resubscribe {
+                            symbol: self.symbol.clone(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        if matches!(self.tracker.state(), SyncState::Live) && (snapshot_applied || delta_applied) {
+            self.publish_state_change();
+            if snapshot_applied {
+                delta = None;
+            }
+            self.publish_book(delta, snapshot_applied);
+        } else {
+            self.publish_state_change();
+        }
+    }
+
+    fn fetch_snapshot(&mut self, ctx: &mut Context<Self>) {
+        if self.fetching {
+            return;
+        }
+        let Some(url) = session::snapshot_url(self.exchange, &self.settings.endpoint, &self.symbol)
+        else {
+            return;
+        };
+        self.fetching = true;
+        let delay = if self.fetch_failures == 0 {
+            Duration::ZERO
+        } else {
+            self.settings
+                .backoff
+                .delay(self.fetch_failures, unit_jitter(self.rng.next_u64()))
+        };
+        let client = self
+            .client
+            .get_or_insert_with(|| net::client(Duration::from_secs(10)))
+            .clone();
+        let addr = ctx.address();
+        tracing::debug!(exchange = %self.exchange, symbol = %self.symbol, %url, ?delay, "fetching snapshot");
+        actix_rt::spawn(async move {
+            if !delay.is_zero() {
+                actix_rt::time::sleep(delay).await;
+            }
+            let result = async {
+                let mut resp = client.get(&url).send().await.map_err(|e| e.to_string())?;
+                let body = resp
+                    .body()
+                    .limit(32 * 1024 * 1024)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let text = String::from_utf8(body.to_vec()).map_err(|e| e.to_string())?;
+                if resp.status().is_success() {
+                    Ok(text)
+                } else {
+                    Err(format!(
+                        "HTTP {}: {}",
+                        resp.status(),
+                        text.chars().take(200).collect::<String>()
+                    ))
+                }
+            }
+            .await;
+            addr.do_send(SnapshotFetched {
+                result,
+                received_at: Timestamp::now(),
+            });
+        });
+    }
+}
+
+impl Actor for BookActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, _ctx: &mut Context<Self>) {
+        self.publish_state_change();
+    }
+}
+
+impl Handler<BookInput> for BookActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: BookInput, ctx: &mut Context<Self>) {
+        let mut out = Vec::with_capacity(4);
+        match msg {
+            BookInput::Snapshot(s) => {
+                self.last_received = s.meta.received_at;
+                self.tracker.on_snapshot(s, &mut out);
+                self.act_on(&out, None, ctx);
+            }
+            BookInput::Delta(d) => {
+                self.last_received = d.meta.received_at;
+                self.targets
+                    .refresh(&self.hub, self.exchange, Some(&self.symbol));
+                let copy = (!self.targets.deltas.is_empty()).then(|| d.clone());
+                self.tracker.on_delta(d, &mut out);
+                self.act_on(&out, copy, ctx);
+            }
+        }
+    }
+}
+
+impl Handler<SnapshotFetched> for BookActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SnapshotFetched, ctx: &mut Context<Self>) {
+        self.fetching = false;
+        let wire = self.symbol.to_venue(self.exchange);
+        let parsed = msg.result.and_then(|body| {
+            binance::parse_depth_snapshot(self.exchange, &wire, &body, msg.received_at)
+                .map_err(|e| e.to_string())
+        });
+        match parsed {
+            Ok(snap) => {
+                self.fetch_failures = 0;
+                let mut out = Vec::new();
+                self.last_received = msg.received_at;
+                self.tracker.on_snapshot(snap, &mut out);
+                self.act_on(&out, None, ctx);
+            }
+            Err(reason) => {
+                self.fetch_failures += 1;
+                tracing::warn!(exchange = %self.exchange, symbol = %self.symbol, %reason, "snapshot failed");
+                self.status(FeedStatus::SnapshotFailed { reason });
+                self.fetch_snapshot(ctx);
+            }
+        }
+    }
+}
+
+impl Handler<ConnectionChange> for BookActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ConnectionChange, _ctx: &mut Context<Self>) {
+        if let ConnectionChange::Down { reason } = msg {
+            self.tracker.reset(ResyncReason::Disconnected(reason));
+            self.fetching = false;
+            self.publish_state_change();
+        }
+    }
+}
+
+impl Handler<SetPrecision> for BookActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SetPrecision, _ctx: &mut Context<Self>) {
+        self.tracker.set_kraken_precision(msg.price, msg.qty);
+    }
+}
+
+impl Handler<QueryBook> for BookActor {
+    type Result = BookQuery;
+
+    fn handle(&mut self, msg: QueryBook, _ctx: &mut Context<Self>) -> BookQuery {
+        let state = self.state();
+        let view = if state == BookState::Live {
+            self.tracker.book().top(msg.depth)
+        } else {
+            BookView::default()
+        };
+        BookQuery {
+            exchange: self.exchange,
+            symbol: self.symbol.clone(),
+            view,
+            state,
+            last_update_id: self.tracker.last_update_id(),
+        }
+    }
+}
+
+impl Handler<Stop> for BookActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Stop, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}

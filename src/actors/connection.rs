@@ -1,0 +1,486 @@
+//! The connection actor: one WebSocket to one venue. It parses frames with the venue module
+//! (pure) and routes the results; reconnecting is scheduled by the [`Supervisor`].
+
+use super::book::BookActor;
+use super::messages::*;
+use super::net;
+use super::supervisor::Supervisor;
+use crate::exchange::session::{self, Endpoint, Interest};
+use crate::exchange::{self, Control, Message};
+use crate::runtime::events::{FeedEvent, FeedStatus, StatusEvent};
+use crate::runtime::hub::{Hub, Targets};
+use crate::types::{Exchange, MarketEvent, Symbol, Timestamp};
+use actix::prelude::*;
+use awc::ws;
+use futures_util::{SinkExt, StreamExt};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// Frames tagged with the connection generation they belong to.
+enum WsEvent {
+    Frame(u64, Result<ws::Frame, awc::error::WsProtocolError>),
+    Closed(u64),
+}
+
+impl actix::Message for WsEvent {
+    type Result = ();
+}
+
+struct Writer {
+    tx: mpsc::UnboundedSender<ws::Message>,
+    done: Option<oneshot::Receiver<()>>,
+}
+
+/// One venue connection.
+pub struct ConnectionActor {
+    exchange: Exchange,
+    endpoint: Endpoint,
+    interest: Interest,
+    books: HashMap<Symbol, Addr<BookActor>>,
+    hub: Arc<Hub>,
+    supervisor: Addr<Supervisor>,
+    generation: u64,
+    writer: Option<Writer>,
+    stream: Option<SpawnHandle>,
+    connected: bool,
+    connecting: bool,
+    healthy_sent: bool,
+    shutting_down: bool,
+    next_id: u64,
+    last_frame: Instant,
+    last_ping: Instant,
+    partial: Option<Vec<u8>>,
+    status_targets: Targets,
+    trade_targets: HashMap<Symbol, Targets>,
+}
+
+impl ConnectionActor {
+    pub(crate) fn new(
+        exchange: Exchange,
+        endpoint: Endpoint,
+        book_depth: u32,
+        hub: Arc<Hub>,
+        supervisor: Addr<Supervisor>,
+    ) -> Self {
+        ConnectionActor {
+            exchange,
+            endpoint,
+            interest: Interest {
+                books: Vec::new(),
+                trades: Vec::new(),
+                book_depth,
+            },
+            books: HashMap::new(),
+            hub,
+            supervisor,
+            generation: 0,
+            writer: None,
+            stream: None,
+            connected: false,
+            connecting: false,
+            healthy_sent: false,
+            shutting_down: false,
+            next_id: 0,
+            last_frame: Instant::now(),
+            last_ping: Instant::now(),
+            partial: None,
+            status_targets: Targets::default(),
+            trade_targets: HashMap::new(),
+        }
+    }
+
+    fn status(&mut self, status: FeedStatus) {
+        self.status_targets.refresh(&self.hub, self.exchange, None);
+        if self.status_targets.status.is_empty() {
+            return;
+        }
+        let event = FeedEvent::Status(Arc::new(StatusEvent {
+            exchange: self.exchange,
+            symbol: None,
+            status,
+            at: Timestamp::now(),
+        }));
+        for t in &self.status_targets.status {
+            t.deliver(event.clone());
+        }
+    }
+
+    fn send(&self, text: String) {
+        if let Some(w) = &self.writer {
+            let _ = w.tx.send(ws::Message::Text(text.into()));
+        }
+    }
+
+    fn connect(&mut self, ctx: &mut Context<Self>) {
+        if self.shutting_down || self.connecting || self.connected || self.interest.is_empty() {
+            return;
+        }
+        let plan = match session::connect_plan(
+            self.exchange,
+            &self.endpoint,
+            &self.interest,
+            &mut self.next_id,
+        ) {
+            Ok(p) => p,
+            Err(e) => {
+                // A configuration the venue would refuse: retrying cannot help.
+                tracing::error!(exchange = %self.exchange, error = %e, "cannot connect");
+                self.status(FeedStatus::VenueError {
+                    code: None,
+                    message: e.to_string(),
+                });
+                return;
+            }
+        };
+        self.connecting = true;
+        self.generation += 1;
+        let generation = self.generation;
+        self.status(FeedStatus::Connecting);
+        tracing::info!(exchange = %self.exchange, url = %plan.url, "connecting");
+        let client = net::client(Duration::from_secs(10));
+        let url = plan.url.clone();
+        let fut = async move {
+            client
+                .ws(url)
+                .max_frame_size(64 * 1024 * 1024)
+                .connect()
+                .await
+                .map(|(_, framed)| framed)
+                .map_err(|e| e.to_string())
+        };
+        ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
+            if generation != act.generation || act.shutting_down {
+                return;
+            }
+            act.connecting = false;
+            match result {
+                Ok(framed) => {
+                    let (mut sink, frames) = framed.split();
+                    let (tx, mut rx) = mpsc::unbounded_channel::<ws::Message>();
+                    let (done_tx, done_rx) = oneshot::channel();
+                    actix_rt::spawn(async move {
+                        while let Some(m) = rx.recv().await {
+                            if sink.send(m).await.is_err() {
+                                break;
+                            }
+                        }
+                        let _ = sink.close().await;
+                        let _ = done_tx.send(());
+                    });
+                    act.writer = Some(Writer {
+                        tx,
+                        done: Some(done_rx),
+                    });
+                    let tagged = frames.map(move |r| WsEvent::Frame(generation, r)).chain(
+                        futures_util::stream::once(async move { WsEvent::Closed(generation) }),
+                    );
+                    act.stream = Some(ctx.add_stream(tagged));
+                    act.connected = true;
+                    act.healthy_sent = false;
+                    act.last_frame = Instant::now();
+                    act.last_ping = Instant::now();
+                    for m in plan.messages {
+                        act.send(m);
+                    }
+                    tracing::info!(exchange = %act.exchange, "connected");
+                    act.status(FeedStatus::Connected);
+                    for book in act.books.values() {
+                        book.do_send(ConnectionChange::Up);
+                    }
+                }
+                Err(e) => act.fail(format!("connect failed: {e}"), ctx),
+            }
+        }));
+    }
+
+    /// The connection is gone: invalidate books, tell the supervisor.
+    fn fail(&mut self, reason: String, ctx: &mut Context<Self>) {
+        self.generation += 1;
+        if let Some(h) = self.stream.take() {
+            ctx.cancel_future(h);
+        }
+        self.writer = None;
+        self.connected = false;
+        self.connecting = false;
+        self.partial = None;
+        if self.shutting_down {
+            return;
+        }
+        tracing::warn!(exchange = %self.exchange, %reason, "connection lost");
+        for book in self.books.values() {
+            book.do_send(ConnectionChange::Down {
+                reason: reason.clone(),
+            });
+        }
+        self.status(FeedStatus::Disconnected {
+            reason: reason.clone(),
+            retry_in: None,
+        });
+        self.supervisor.do_send(ConnectionFailed {
+            exchange: self.exchange,
+            reason,
+        });
+    }
+
+    fn on_text(&mut self, text: &str, ctx: &mut Context<Self>) {
+        let now = Timestamp::now();
+        let messages = match exchange::parse(self.exchange, text, now) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(exchange = %self.exchange, error = %e, "bad frame");
+                self.status(FeedStatus::BadFrame(Arc::new(e)));
+                return;
+            }
+        };
+        for message in messages {
+            match message {
+                Message::Market(MarketEvent::Snapshot(s)) => {
+                    if let Some(book) = self.books.get(&s.meta.symbol) {
+                        book.do_send(BookInput::Snapshot(s));
+                    }
+                }
+                Message::Market(MarketEvent::Delta(d)) => {
+                    if let Some(book) = self.books.get(&d.meta.symbol) {
+                        book.do_send(BookInput::Delta(d));
+                    }
+                }
+                Message::Market(MarketEvent::Trade(t)) => {
+                    let targets = self.trade_targets.entry(t.meta.symbol.clone()).or_default();
+                    targets.refresh(&self.hub, self.exchange, Some(&t.meta.symbol));
+                    if !targets.trades.is_empty() {
+                        let event = FeedEvent::Trade(Arc::new(t));
+                        for e in &targets.trades {
+                            e.deliver(event.clone());
+                        }
+                    }
+                }
+                Message::Market(_) => {}
+                Message::Control(Control::Instrument {
+                    symbol,
+                    price_precision,
+                    qty_precision,
+                }) => {
+                    if let Some(book) = self.books.get(&symbol) {
+                        book.do_send(SetPrecision {
+                            price: price_precision,
+                            qty: qty_precision,
+                        });
+                    }
+                }
+                Message::Control(Control::Error { code, message, .. }) => {
+                    tracing::warn!(exchange = %self.exchange, ?code, %message, "venue error");
+                    self.status(FeedStatus::VenueError { code, message });
+                }
+                Message::Control(Control::ServerShutdown) => {
+                    self.fail("the venue announced a shutdown".into(), ctx);
+                    return;
+                }
+                Message::Control(other) => {
+                    tracing::trace!(exchange = %self.exchange, ?other, "control");
+                }
+            }
+        }
+    }
+
+    fn on_frame(&mut self, frame: ws::Frame, ctx: &mut Context<Self>) {
+        use actix_http::ws::Item;
+        use awc::ws::Frame;
+        match frame {
+            Frame::Text(bytes) => match std::str::from_utf8(&bytes) {
+                Ok(text) => self.on_text(text, ctx),
+                Err(_) => self.bad_bytes(&bytes),
+            },
+            Frame::Binary(bytes) => self.bad_bytes(&bytes),
+            Frame::Continuation(item) => match item {
+                Item::FirstText(b) | Item::FirstBinary(b) => self.partial = Some(b.to_vec()),
+                Item::Continue(b) => {
+                    if let Some(p) = &mut self.partial {
+                        p.extend_from_slice(&b);
+                    }
+                }
+                Item::Last(b) => {
+                    if let Some(mut p) = self.partial.take() {
+                        p.extend_from_slice(&b);
+                        match String::from_utf8(p) {
+                            Ok(text) => self.on_text(&text, ctx),
+                            Err(e) => self.bad_bytes(e.as_bytes()),
+                        }
+                    }
+                }
+            },
+            Frame::Ping(payload) => {
+                if let Some(w) = &self.writer {
+                    let _ = w.tx.send(ws::Message::Pong(payload));
+                }
+            }
+            Frame::Pong(_) => {}
+            Frame::Close(reason) => self.fail(format!("closed by the venue: {reason:?}"), ctx),
+        }
+    }
+
+    fn bad_bytes(&mut self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        let e = exchange::ParseError::new(
+            self.exchange,
+            exchange::ParseErrorKind::UnknownMessage,
+            &text,
+        );
+        self.status(FeedStatus::BadFrame(Arc::new(e)));
+    }
+
+    fn tick(&mut self, ctx: &mut Context<Self>) {
+        if !self.connected {
+            return;
+        }
+        let idle = session::idle_timeout(self.exchange);
+        if self.last_frame.elapsed() > idle {
+            self.fail(format!("no data for {idle:?}"), ctx);
+            return;
+        }
+        let mut id = self.next_id;
+        if let Some((ping, every)) = session::keepalive(self.exchange, &mut id) {
+            if self.last_ping.elapsed() >= every {
+                self.next_id = id;
+                self.last_ping = Instant::now();
+                self.send(ping);
+            }
+        }
+    }
+}
+
+impl Actor for ConnectionActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(Duration::from_secs(1), |act, ctx| act.tick(ctx));
+        self.connect(ctx);
+    }
+
+    fn stopped(&mut self, _ctx: &mut Context<Self>) {
+        for book in self.books.values() {
+            book.do_send(Stop);
+        }
+    }
+}
+
+impl StreamHandler<WsEvent> for ConnectionActor {
+    fn handle(&mut self, event: WsEvent, ctx: &mut Context<Self>) {
+        match event {
+            WsEvent::Frame(g, Ok(frame)) if g == self.generation => {
+                self.last_frame = Instant::now();
+                if !self.healthy_sent {
+                    self.healthy_sent = true;
+                    self.supervisor.do_send(ConnectionHealthy {
+                        exchange: self.exchange,
+                    });
+                }
+                self.on_frame(frame, ctx);
+            }
+            WsEvent::Frame(g, Err(e)) if g == self.generation => {
+                self.fail(format!("protocol error: {e}"), ctx)
+            }
+            WsEvent::Closed(g) if g == self.generation => {
+                self.fail("connection closed".into(), ctx)
+            }
+            _ => {}
+        }
+    }
+
+    fn finished(&mut self, _ctx: &mut Context<Self>) {
+        // The stream ends with `WsEvent::Closed`; the actor lives on to reconnect.
+    }
+}
+
+impl Handler<AddInterest> for ConnectionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: AddInterest, ctx: &mut Context<Self>) {
+        let mut added = Interest {
+            books: Vec::new(),
+            trades: Vec::new(),
+            book_depth: self.interest.book_depth,
+        };
+        for (symbol, addr) in msg.books {
+            if !self.interest.books.contains(&symbol) {
+                self.interest.books.push(symbol.clone());
+                added.books.push(symbol.clone());
+            }
+            self.books.insert(symbol, addr);
+        }
+        for symbol in msg.trades {
+            if !self.interest.trades.contains(&symbol) {
+                self.interest.trades.push(symbol.clone());
+                added.trades.push(symbol);
+            }
+        }
+        if added.is_empty() {
+            return;
+        }
+        if self.connected {
+            match session::subscribe_more(self.exchange, &added, &mut self.next_id) {
+                Ok(messages) => messages.into_iter().for_each(|m| self.send(m)),
+                Err(e) => self.status(FeedStatus::VenueError {
+                    code: None,
+                    message: e.to_string(),
+                }),
+            }
+        } else {
+            self.connect(ctx);
+        }
+    }
+}
+
+impl Handler<Resubscribe> for ConnectionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Resubscribe, _ctx: &mut Context<Self>) {
+        if self.connected {
+            let depth = self.interest.book_depth;
+            for m in session::resubscribe_book(self.exchange, &msg.symbol, depth, &mut self.next_id)
+            {
+                self.send(m);
+            }
+        }
+    }
+}
+
+impl Handler<Reconnect> for ConnectionActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Reconnect, ctx: &mut Context<Self>) {
+        self.connect(ctx);
+    }
+}
+
+impl Handler<Shutdown> for ConnectionActor {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _: Shutdown, ctx: &mut Context<Self>) -> Self::Result {
+        self.shutting_down = true;
+        let mut done = None;
+        if let Some(mut w) = self.writer.take() {
+            for m in session::unsubscribe_all(self.exchange, &self.interest, &mut self.next_id) {
+                let _ = w.tx.send(ws::Message::Text(m.into()));
+            }
+            let _ =
+                w.tx.send(ws::Message::Close(Some(ws::CloseCode::Normal.into())));
+            done = w.done.take();
+            // Dropping the sender lets the writer flush, close the socket and finish.
+        }
+        if let Some(h) = self.stream.take() {
+            ctx.cancel_future(h);
+        }
+        self.connected = false;
+        Box::pin(
+            async move {
+                if let Some(done) = done {
+                    let _ = actix_rt::time::timeout(Duration::from_secs(2), done).await;
+                }
+            }
+            .into_actor(self)
+            .map(|_, _act, ctx| ctx.stop()),
+        )
+    }
+}

@@ -1,0 +1,128 @@
+//! Every message between the engine's actors, in one place.
+
+use super::book::BookActor;
+use crate::book::BookView;
+use crate::runtime::events::BookState;
+use crate::types::{BookDelta, BookSnapshot, Exchange, Symbol, Timestamp};
+use actix::prelude::*;
+
+// ---- to book actors -------------------------------------------------------------------
+
+/// A book message routed from the connection.
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+pub enum BookInput {
+    /// Snapshot in stream (Kraken, Poloniex) or partial depth.
+    Snapshot(BookSnapshot),
+    /// Delta.
+    Delta(BookDelta),
+}
+
+/// The connection went down (the book is invalid) or came back up.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub enum ConnectionChange {
+    /// Lost: reset the book.
+    Down {
+        /// Why.
+        reason: String,
+    },
+    /// Open and subscribed.
+    Up,
+}
+
+/// Kraken v2 checksum precisions from the `instrument` channel.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct SetPrecision {
+    /// Price decimals.
+    pub price: u32,
+    /// Quantity decimals.
+    pub qty: u32,
+}
+
+/// A REST snapshot answer (or failure) for a Binance book.
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+pub(crate) struct SnapshotFetched {
+    pub(crate) result: Result<String, String>,
+    pub(crate) received_at: Timestamp,
+}
+
+/// One-shot query of a book.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "BookQuery")]
+pub struct QueryBook {
+    /// Levels per side.
+    pub depth: usize,
+}
+
+/// Answer to [`QueryBook`].
+#[derive(Clone, Debug, PartialEq, Eq, MessageResponse)]
+pub struct BookQuery {
+    /// Venue.
+    pub exchange: Exchange,
+    /// Symbol.
+    pub symbol: Symbol,
+    /// Top levels (empty unless live).
+    pub view: BookView,
+    /// Sync state.
+    pub state: BookState,
+    /// The venue's id of the last applied message.
+    pub last_update_id: Option<u64>,
+}
+
+/// Stop the actor.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct Stop;
+
+// ---- to connection actors -------------------------------------------------------------
+
+/// Ask the venue for a fresh snapshot of one book (Kraken, Poloniex).
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct Resubscribe {
+    /// The book.
+    pub symbol: Symbol,
+}
+
+/// Add books and trade streams to a connection.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct AddInterest {
+    /// Books with their actors.
+    pub books: Vec<(Symbol, Addr<BookActor>)>,
+    /// Trade streams.
+    pub trades: Vec<Symbol>,
+}
+
+/// Reconnect now (sent by the supervisor after the backoff delay).
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct Reconnect;
+
+/// Unsubscribe, close, and stop the connection and its books.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct Shutdown;
+
+// ---- to the supervisor ----------------------------------------------------------------
+
+/// A connection failed; the supervisor schedules its reconnect.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct ConnectionFailed {
+    /// Venue.
+    pub exchange: Exchange,
+    /// Why.
+    pub reason: String,
+}
+
+/// A connection is open and data flows; the supervisor resets its backoff.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct ConnectionHealthy {
+    /// Venue.
+    pub exchange: Exchange,
+}

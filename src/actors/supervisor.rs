@@ -1,0 +1,352 @@
+//! The supervisor: registry of connections, books and subscribers. It creates connections
+//! and books on demand (spreading connections over a pool of arbiters), reconnects failed
+//! connections with capped exponential backoff and jitter, and routes subscriptions.
+
+use super::book::{BookActor, BookSettings};
+use super::connection::ConnectionActor;
+use super::messages::*;
+use super::subscriber::SubscriberActor;
+use crate::exchange::session::Endpoint;
+use crate::runtime::backoff::{unit_jitter, Backoff, SplitMix64};
+use crate::runtime::events::{FeedEvent, StreamKind, Subscription};
+use crate::runtime::hub::{Entry, Hub};
+use crate::runtime::queue::{Feed, Queue};
+use crate::runtime::EngineError;
+use crate::types::{Exchange, Symbol};
+use actix::prelude::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Engine-wide settings.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Endpoint per venue.
+    pub endpoints: HashMap<Exchange, Endpoint>,
+    /// Kraken book depth (10, 25, 100, 500 or 1000).
+    pub kraken_depth: u32,
+    /// Reconnect and snapshot-retry schedule.
+    pub backoff: Backoff,
+    /// Arbiters (threads) for connections and books.
+    pub arbiters: usize,
+    /// Seed of the jitter generator.
+    pub seed: u64,
+}
+
+struct Conn {
+    addr: Addr<ConnectionActor>,
+    arbiter: usize,
+    books: HashMap<Symbol, Addr<BookActor>>,
+    attempts: u32,
+}
+
+/// The supervisor actor.
+pub struct Supervisor {
+    config: EngineConfig,
+    hub: Arc<Hub>,
+    arbiters: Vec<Arbiter>,
+    next_arbiter: usize,
+    connections: HashMap<Exchange, Conn>,
+    subscribers: HashMap<u64, Addr<SubscriberActor>>,
+    next_sub: u64,
+    rng: SplitMix64,
+    stopped: bool,
+}
+
+impl Supervisor {
+    pub(crate) fn new(config: EngineConfig, hub: Arc<Hub>) -> Self {
+        let rng = SplitMix64::new(config.seed);
+        Supervisor {
+            config,
+            hub,
+            arbiters: Vec::new(),
+            next_arbiter: 0,
+            connections: HashMap::new(),
+            subscribers: HashMap::new(),
+            next_sub: 0,
+            rng,
+            stopped: false,
+        }
+    }
+
+    fn arbiter(&mut self) -> usize {
+        if self.arbiters.len() < self.config.arbiters.max(1) {
+            self.arbiters.push(Arbiter::new());
+            return self.arbiters.len() - 1;
+        }
+        let i = self.next_arbiter % self.arbiters.len();
+        self.next_arbiter += 1;
+        i
+    }
+
+    fn endpoint(&self, exchange: Exchange) -> Endpoint {
+        self.config
+            .endpoints
+            .get(&exchange)
+            .cloned()
+            .unwrap_or_else(|| Endpoint::production(exchange))
+    }
+
+    /// Makes sure the books and trade streams exist.
+    fn ensure(
+        &mut self,
+        exchange: Exchange,
+        books: Vec<Symbol>,
+        trades: Vec<Symbol>,
+        ctx: &mut Context<Self>,
+    ) {
+        let endpoint = self.endpoint(exchange);
+        if !self.connections.contains_key(&exchange) {
+            let i = self.arbiter();
+            let (hub, me, depth) = (self.hub.clone(), ctx.address(), self.config.kraken_depth);
+            let ep = endpoint.clone();
+            let addr = ConnectionActor::start_in_arbiter(&self.arbiters[i].handle(), move |_| {
+                ConnectionActor::new(exchange, ep, depth, hub, me)
+            });
+            self.connections.insert(
+                exchange,
+                Conn {
+                    addr,
+                    arbiter: i,
+                    books: HashMap::new(),
+                    attempts: 0,
+                },
+            );
+        }
+        let depth = match exchange {
+            Exchange::Kraken => Some(self.config.kraken_depth as usize),
+            _ => None,
+        };
+        let backoff = self.config.backoff;
+        let hub = self.hub.clone();
+        let arbiters = &self.arbiters;
+        let Some(conn) = self.connections.get_mut(&exchange) else {
+            return;
+        };
+        let mut new_books = Vec::new();
+        for symbol in books {
+            if conn.books.contains_key(&symbol) {
+                continue;
+            }
+            let settings = BookSettings {
+                endpoint: endpoint.clone(),
+                depth,
+                backoff,
+            };
+            let (c, h, s) = (conn.addr.clone(), hub.clone(), symbol.clone());
+            let addr = BookActor::start_in_arbiter(&arbiters[conn.arbiter].handle(), move |_| {
+                BookActor::new(exchange, s, settings, c, h)
+            });
+            conn.books.insert(symbol.clone(), addr.clone());
+            new_books.push((symbol, addr));
+        }
+        conn.addr.do_send(AddInterest {
+            books: new_books,
+            trades,
+        });
+    }
+
+    fn subscribe(
+        &mut self,
+        sub: Subscription,
+        recipient: Option<Recipient<FeedEvent>>,
+        ctx: &mut Context<Self>,
+    ) -> Result<(u64, Arc<Queue>), EngineError> {
+        if self.stopped {
+            return Err(EngineError::Stopped);
+        }
+        if sub.kinds.is_empty() {
+            return Err(EngineError::InvalidConfig(
+                "a subscription needs at least one stream kind".into(),
+            ));
+        }
+        if sub.depth == 0 || sub.capacity == 0 {
+            return Err(EngineError::InvalidConfig(
+                "depth and capacity must be positive".into(),
+            ));
+        }
+        if sub.throttle.is_some_and(|t| t.is_zero()) {
+            return Err(EngineError::InvalidConfig(
+                "throttle interval must be positive".into(),
+            ));
+        }
+        let wants_book = sub.kinds.iter().any(|k| {
+            matches!(
+                k,
+                StreamKind::Book | StreamKind::Deltas | StreamKind::BestBidAsk | StreamKind::Status
+            )
+        });
+        let wants_trades = sub.kinds.contains(&StreamKind::Trades);
+        let mut per_exchange: HashMap<Exchange, (Vec<Symbol>, Vec<Symbol>)> = HashMap::new();
+        for (e, s) in &sub.markets {
+            let entry = per_exchange.entry(*e).or_default();
+            if wants_book {
+                entry.0.push(s.clone());
+            }
+            if wants_trades {
+                entry.1.push(s.clone());
+            }
+        }
+        self.next_sub += 1;
+        let id = self.next_sub;
+        let queue = Queue::new(sub.capacity);
+        let entry = Arc::new(Entry::new(
+            id,
+            sub.markets.clone(),
+            sub.kinds.clone(),
+            sub.depth,
+            sub.filter.clone(),
+            queue.clone(),
+            sub.throttle.is_some(),
+        ));
+        // Register before the books exist so no early event is missed.
+        self.hub.add(entry.clone());
+        let actor = SubscriberActor::new(entry, self.hub.clone(), sub.throttle, recipient).start();
+        self.subscribers.insert(id, actor);
+        for (exchange, (books, trades)) in per_exchange {
+            self.ensure(exchange, books, trades, ctx);
+        }
+        Ok((id, queue))
+    }
+}
+
+impl Actor for Supervisor {
+    type Context = Context<Self>;
+}
+
+/// Subscribe; the answer carries the feed.
+#[derive(Message)]
+#[rtype(result = "Result<Feed, EngineError>")]
+pub struct Subscribe(pub Subscription);
+
+impl Handler<Subscribe> for Supervisor {
+    type Result = Result<Feed, EngineError>;
+
+    fn handle(&mut self, msg: Subscribe, ctx: &mut Context<Self>) -> Self::Result {
+        let (id, queue) = self.subscribe(msg.0, None, ctx)?;
+        Ok(Feed::new(queue, id))
+    }
+}
+
+/// Subscribe an actor; returns the subscription id.
+#[derive(Message)]
+#[rtype(result = "Result<u64, EngineError>")]
+pub struct SubscribeRecipient(pub Subscription, pub Recipient<FeedEvent>);
+
+impl Handler<SubscribeRecipient> for Supervisor {
+    type Result = Result<u64, EngineError>;
+
+    fn handle(&mut self, msg: SubscribeRecipient, ctx: &mut Context<Self>) -> Self::Result {
+        self.subscribe(msg.0, Some(msg.1), ctx).map(|(id, _)| id)
+    }
+}
+
+/// Remove a subscription.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Unsubscribe(pub u64);
+
+impl Handler<Unsubscribe> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Unsubscribe, _ctx: &mut Context<Self>) {
+        if let Some(addr) = self.subscribers.remove(&msg.0) {
+            addr.do_send(Stop);
+        }
+    }
+}
+
+/// Query one book.
+#[derive(Message)]
+#[rtype(result = "Result<BookQuery, EngineError>")]
+pub struct Query {
+    /// Venue.
+    pub exchange: Exchange,
+    /// Symbol.
+    pub symbol: Symbol,
+    /// Levels per side.
+    pub depth: usize,
+}
+
+impl Handler<Query> for Supervisor {
+    type Result = ResponseFuture<Result<BookQuery, EngineError>>;
+
+    fn handle(&mut self, msg: Query, _ctx: &mut Context<Self>) -> Self::Result {
+        let book = self
+            .connections
+            .get(&msg.exchange)
+            .and_then(|c| c.books.get(&msg.symbol))
+            .cloned();
+        Box::pin(async move {
+            let book = book.ok_or(EngineError::UnknownMarket(msg.exchange, msg.symbol))?;
+            book.send(QueryBook { depth: msg.depth })
+                .await
+                .map_err(|_| EngineError::Stopped)
+        })
+    }
+}
+
+impl Handler<ConnectionFailed> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ConnectionFailed, ctx: &mut Context<Self>) {
+        if self.stopped {
+            return;
+        }
+        let jitter = unit_jitter(self.rng.next_u64());
+        let backoff = self.config.backoff;
+        let Some(conn) = self.connections.get_mut(&msg.exchange) else {
+            return;
+        };
+        conn.attempts += 1;
+        let delay = backoff.delay(conn.attempts, jitter);
+        tracing::info!(exchange = %msg.exchange, reason = %msg.reason, attempt = conn.attempts, ?delay, "reconnect scheduled");
+        let addr = conn.addr.clone();
+        ctx.run_later(delay, move |_, _| addr.do_send(Reconnect));
+    }
+}
+
+impl Handler<ConnectionHealthy> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ConnectionHealthy, _ctx: &mut Context<Self>) {
+        if let Some(conn) = self.connections.get_mut(&msg.exchange) {
+            conn.attempts = 0;
+        }
+    }
+}
+
+/// Stop everything: unsubscribe and close connections, stop books, subscribers and
+/// arbiters, close every feed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ShutdownAll;
+
+impl Handler<ShutdownAll> for Supervisor {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _: ShutdownAll, _ctx: &mut Context<Self>) -> Self::Result {
+        self.stopped = true;
+        let conns: Vec<Addr<ConnectionActor>> =
+            self.connections.drain().map(|(_, c)| c.addr).collect();
+        let subs: Vec<Addr<SubscriberActor>> = self.subscribers.drain().map(|(_, a)| a).collect();
+        Box::pin(
+            async move {
+                for c in conns {
+                    let _ = c.send(Shutdown).await;
+                }
+                for s in subs {
+                    let _ = s.send(Stop).await;
+                }
+            }
+            .into_actor(self)
+            .map(|_, act, ctx| {
+                act.hub.close_all();
+                for a in act.arbiters.drain(..) {
+                    a.stop();
+                    let _ = a.join();
+                }
+                ctx.stop();
+            }),
+        )
+    }
+}

@@ -1,0 +1,305 @@
+//! The public face of the runtime: [`Engine::builder`] and the cloneable [`Engine`] handle.
+//!
+//! ```no_run
+//! use marketfeed::engine::Engine;
+//! use marketfeed::runtime::events::{FeedEvent, StreamKind, Subscription};
+//! use marketfeed::{Exchange, Symbol};
+//!
+//! #[actix_rt::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let engine = Engine::builder().start()?;
+//!     let mut feed = engine
+//!         .subscribe(
+//!             Subscription::new()
+//!                 .market(Exchange::Binance, Symbol::parse("BTC-USDT")?)
+//!                 .kinds([StreamKind::Book, StreamKind::Trades, StreamKind::Status])
+//!                 .depth(5),
+//!         )
+//!         .await?;
+//!     while let Some(event) = feed.recv().await {
+//!         if let FeedEvent::Book(b) = event {
+//!             println!("{} {:?} {:?}", b.symbol, b.view.best_bid(), b.view.best_ask());
+//!         }
+//!     }
+//!     engine.shutdown().await;
+//!     Ok(())
+//! }
+//! ```
+
+use crate::actors::messages::BookQuery;
+use crate::actors::supervisor::{
+    EngineConfig, Query, ShutdownAll, Subscribe, SubscribeRecipient, Supervisor, Unsubscribe,
+};
+use crate::exchange::kraken::subscription::BOOK_DEPTHS;
+use crate::exchange::session::Endpoint;
+use crate::runtime::backoff::Backoff;
+use crate::runtime::events::{FeedEvent, Subscription};
+use crate::runtime::hub::Hub;
+use crate::runtime::queue::Feed;
+use crate::runtime::EngineError;
+use crate::types::{Exchange, Symbol};
+use actix::prelude::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Configures and starts an [`Engine`].
+#[derive(Clone, Debug)]
+pub struct EngineBuilder {
+    config: EngineConfig,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        let arbiters = std::thread::available_parallelism().map_or(2, |n| n.get());
+        EngineBuilder {
+            config: EngineConfig {
+                endpoints: HashMap::new(),
+                kraken_depth: 10,
+                backoff: Backoff::default(),
+                arbiters,
+                seed: 0x5eed,
+            },
+        }
+    }
+}
+
+impl EngineBuilder {
+    /// Connects `exchange` to `endpoint` instead of production (simulator, testnet).
+    pub fn endpoint(mut self, exchange: Exchange, endpoint: Endpoint) -> Self {
+        self.config.endpoints.insert(exchange, endpoint);
+        self
+    }
+
+    /// Kraken book depth: 10 (default), 25, 100, 500 or 1000.
+    pub fn kraken_depth(mut self, depth: u32) -> Self {
+        self.config.kraken_depth = depth;
+        self
+    }
+
+    /// Reconnect and snapshot-retry schedule.
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.config.backoff = backoff;
+        self
+    }
+
+    /// Arbiters (threads) that run connections and books (default: one per core).
+    pub fn arbiters(mut self, n: usize) -> Self {
+        self.config.arbiters = n;
+        self
+    }
+
+    /// Seed of the reconnect jitter.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = seed;
+        self
+    }
+
+    fn validate(&self) -> Result<(), EngineError> {
+        let c = &self.config;
+        if !BOOK_DEPTHS.contains(&c.kraken_depth) {
+            return Err(EngineError::InvalidConfig(format!(
+                "Kraken depth {} is not one of 10, 25, 100, 500, 1000",
+                c.kraken_depth
+            )));
+        }
+        if c.arbiters == 0 {
+            return Err(EngineError::InvalidConfig(
+                "arbiters must be at least 1".into(),
+            ));
+        }
+        if c.backoff.base.is_zero() || c.backoff.max < c.backoff.base {
+            return Err(EngineError::InvalidConfig(
+                "backoff needs 0 < base <= max".into(),
+            ));
+        }
+        for (e, ep) in &c.endpoints {
+            let ok = ep.ws.starts_with("ws://") || ep.ws.starts_with("wss://");
+            let rest_ok = ep
+                .rest
+                .as_deref()
+                .is_none_or(|r| r.starts_with("http://") || r.starts_with("https://"));
+            if !ok || !rest_ok {
+                return Err(EngineError::InvalidConfig(format!(
+                    "{e}: bad endpoint {ep:?}"
+                )));
+            }
+            if matches!(e, Exchange::Binance | Exchange::BinanceUsdM) && ep.rest.is_none() {
+                return Err(EngineError::InvalidConfig(format!(
+                    "{e}: a REST endpoint is required"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts the engine inside the current actix `System` (e.g. under `#[actix_rt::main]`).
+    pub fn start(self) -> Result<Engine, EngineError> {
+        self.validate()?;
+        if actix_rt::System::try_current().is_none() {
+            return Err(EngineError::Start(
+                "no actix System is running; use spawn() from plain code".into(),
+            ));
+        }
+        let hub = Arc::new(Hub::default());
+        let supervisor = Supervisor::new(self.config, hub).start();
+        Ok(Engine { supervisor })
+    }
+
+    /// Starts the engine on its own thread with its own actix `System`, for plain `fn main`
+    /// or tokio applications. The handle works from any thread or runtime.
+    pub fn spawn(self) -> Result<EngineThread, EngineError> {
+        self.validate()?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("marketfeed-engine".into())
+            .spawn(move || {
+                let system = actix_rt::System::new();
+                system.block_on(async move {
+                    let _ = tx.send(self.start());
+                });
+                let _ = system.run();
+            })
+            .map_err(|e| EngineError::Start(e.to_string()))?;
+        let engine = rx.recv().map_err(|e| EngineError::Start(e.to_string()))??;
+        Ok(EngineThread {
+            engine,
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A cloneable handle to a running engine.
+#[derive(Clone)]
+pub struct Engine {
+    supervisor: Addr<Supervisor>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("running", &self.supervisor.connected())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// A builder with production endpoints and sane defaults.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// Subscribes; connections and books are created as needed. Events arrive on the
+    /// returned [`Feed`]; dropping it unsubscribes.
+    pub async fn subscribe(&self, subscription: Subscription) -> Result<Feed, EngineError> {
+        self.supervisor
+            .send(Subscribe(subscription))
+            .await
+            .map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Subscribes an actor: events are delivered to `recipient` (awaiting each, so a busy
+    /// actor gets coalesced views and counted losses instead of an ever-growing mailbox).
+    pub async fn subscribe_recipient(
+        &self,
+        subscription: Subscription,
+        recipient: Recipient<FeedEvent>,
+    ) -> Result<u64, EngineError> {
+        self.supervisor
+            .send(SubscribeRecipient(subscription, recipient))
+            .await
+            .map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Removes a subscription by id.
+    pub async fn unsubscribe(&self, id: u64) -> Result<(), EngineError> {
+        self.supervisor
+            .send(Unsubscribe(id))
+            .await
+            .map_err(|_| EngineError::Stopped)
+    }
+
+    /// The current top `depth` levels of a book, with its sync state and last update id.
+    pub async fn book(
+        &self,
+        exchange: Exchange,
+        symbol: &Symbol,
+        depth: usize,
+    ) -> Result<BookQuery, EngineError> {
+        let q = Query {
+            exchange,
+            symbol: symbol.clone(),
+            depth,
+        };
+        self.supervisor
+            .send(q)
+            .await
+            .map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Unsubscribes and closes every connection, stops every actor and arbiter, and closes
+    /// every feed (their `recv` returns `None`).
+    pub async fn shutdown(&self) {
+        let _ = self.supervisor.send(ShutdownAll).await;
+    }
+
+    /// The supervisor actor, for applications that embed the actor system.
+    pub fn supervisor(&self) -> &Addr<Supervisor> {
+        &self.supervisor
+    }
+}
+
+/// An engine running on its own thread ([`EngineBuilder::spawn`]).
+pub struct EngineThread {
+    engine: Engine,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EngineThread {
+    /// The handle.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Shuts the engine down and joins its thread.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let engine = self.engine.clone();
+            // The handle's futures are runtime-agnostic; block on them from this thread.
+            futures_executor_block_on(async move { engine.shutdown().await });
+            if let Some(system) = actix_rt::System::try_current() {
+                let _ = system; // not ours: the engine's System is stopped below
+            }
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for EngineThread {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Minimal block_on for the engine thread handle (no extra runtime needed).
+fn futures_executor_block_on<F: std::future::Future>(f: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+    struct ThreadWaker(std::thread::Thread);
+    impl Wake for ThreadWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}

@@ -1,0 +1,379 @@
+//! What a connection sends, per venue: the URL to open, the subscribe messages, how to resync
+//! one book, and the application keepalive. Pure functions over the venue subscription
+//! builders, so the connection actor stays a thin shell.
+
+use super::{binance, kraken, poloniex};
+use crate::types::{Exchange, Symbol};
+use std::fmt;
+use std::time::Duration;
+
+/// Where a venue is reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// WebSocket URL (Binance: the stream base, e.g. `wss://stream.binance.com:9443`; the
+    /// combined-stream path is appended).
+    pub ws: String,
+    /// REST base for snapshots (Binance only), e.g. `https://api.binance.com`.
+    pub rest: Option<String>,
+}
+
+impl Endpoint {
+    /// The production endpoint of `exchange`.
+    pub fn production(exchange: Exchange) -> Endpoint {
+        match exchange {
+            Exchange::Binance => Endpoint {
+                ws: binance::subscription::SPOT_WS.into(),
+                rest: Some(binance::subscription::SPOT_REST.into()),
+            },
+            Exchange::BinanceUsdM => Endpoint {
+                ws: binance::subscription::USDM_WS.into(),
+                rest: Some(binance::subscription::USDM_REST.into()),
+            },
+            Exchange::Kraken => Endpoint {
+                ws: kraken::subscription::WS_V2.into(),
+                rest: None,
+            },
+            Exchange::Poloniex => Endpoint {
+                ws: poloniex::subscription::PUBLIC_WS.into(),
+                rest: None,
+            },
+        }
+    }
+}
+
+/// What one connection carries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Interest {
+    /// Symbols whose order book is maintained.
+    pub books: Vec<Symbol>,
+    /// Symbols whose trades are streamed.
+    pub trades: Vec<Symbol>,
+    /// Book depth per side to request where the venue takes one (Kraken).
+    pub book_depth: u32,
+}
+
+impl Interest {
+    /// True when nothing is subscribed.
+    pub fn is_empty(&self) -> bool {
+        self.books.is_empty() && self.trades.is_empty()
+    }
+}
+
+/// A configuration the venue would refuse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// Kraken accepts only book depths 10, 25, 100, 500, 1000.
+    InvalidDepth(u32),
+    /// Binance needs a REST endpoint for snapshots.
+    MissingRest(Exchange),
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::InvalidDepth(d) => {
+                write!(
+                    f,
+                    "book depth {d} is not accepted (Kraken: 10, 25, 100, 500, 1000)"
+                )
+            }
+            PlanError::MissingRest(e) => write!(f, "{e} needs a REST endpoint for snapshots"),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+/// The URL to open and the messages to send once connected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectPlan {
+    /// WebSocket URL.
+    pub url: String,
+    /// Text messages to send right after the handshake, in order.
+    pub messages: Vec<String>,
+}
+
+fn binance_streams(interest: &Interest) -> Vec<String> {
+    use binance::subscription::{stream_name, Channel};
+    let mut streams = Vec::new();
+    for s in &interest.books {
+        streams.push(stream_name(s, Channel::Depth100ms));
+        streams.push(stream_name(s, Channel::BookTicker));
+    }
+    for s in &interest.trades {
+        streams.push(stream_name(s, Channel::Trade));
+    }
+    streams
+}
+
+/// The plan for a (re)connection carrying `interest`. `next_id` numbers requests.
+pub fn connect_plan(
+    exchange: Exchange,
+    endpoint: &Endpoint,
+    interest: &Interest,
+    next_id: &mut u64,
+) -> Result<ConnectPlan, PlanError> {
+    let mut id = || {
+        *next_id += 1;
+        *next_id
+    };
+    match exchange {
+        Exchange::Binance | Exchange::BinanceUsdM => {
+            if !interest.books.is_empty() && endpoint.rest.is_none() {
+                return Err(PlanError::MissingRest(exchange));
+            }
+            let streams = binance_streams(interest);
+            let url = binance::subscription::combined_stream_url(&endpoint.ws, &streams);
+            Ok(ConnectPlan {
+                url,
+                messages: Vec::new(),
+            })
+        }
+        Exchange::Kraken => {
+            let mut messages = Vec::new();
+            if !interest.books.is_empty() {
+                // Instruments first: the book checksum needs their precisions.
+                messages.push(kraken::subscription::subscribe_instrument(id()));
+                messages.push(
+                    kraken::subscription::subscribe_book(
+                        &interest.books,
+                        interest.book_depth,
+                        id(),
+                    )
+                    .map_err(|_| PlanError::InvalidDepth(interest.book_depth))?,
+                );
+            }
+            if !interest.trades.is_empty() {
+                messages.push(kraken::subscription::subscribe_trades(
+                    &interest.trades,
+                    id(),
+                ));
+            }
+            Ok(ConnectPlan {
+                url: endpoint.ws.clone(),
+                messages,
+            })
+        }
+        Exchange::Poloniex => {
+            use poloniex::subscription::{subscribe, Channel};
+            let mut messages = Vec::new();
+            if !interest.books.is_empty() {
+                messages.push(subscribe(&[Channel::BookLv2], &interest.books));
+            }
+            if !interest.trades.is_empty() {
+                messages.push(subscribe(&[Channel::Trades], &interest.trades));
+            }
+            Ok(ConnectPlan {
+                url: endpoint.ws.clone(),
+                messages,
+            })
+        }
+    }
+}
+
+/// Messages that add `added` to an open connection (live subscription).
+pub fn subscribe_more(
+    exchange: Exchange,
+    added: &Interest,
+    next_id: &mut u64,
+) -> Result<Vec<String>, PlanError> {
+    *next_id += 1;
+    match exchange {
+        Exchange::Binance | Exchange::BinanceUsdM => {
+            let streams = binance_streams(added);
+            Ok(if streams.is_empty() {
+                Vec::new()
+            } else {
+                vec![binance::subscription::subscribe_message(&streams, *next_id)]
+            })
+        }
+        Exchange::Kraken | Exchange::Poloniex => {
+            let endpoint = Endpoint {
+                ws: String::new(),
+                rest: None,
+            };
+            Ok(connect_plan(exchange, &endpoint, added, next_id)?.messages)
+        }
+    }
+}
+
+/// Messages that make the venue send a fresh snapshot of one book (unsubscribe, then
+/// subscribe). Binance resyncs over REST instead, so it has none.
+pub fn resubscribe_book(
+    exchange: Exchange,
+    symbol: &Symbol,
+    depth: u32,
+    next_id: &mut u64,
+) -> Vec<String> {
+    let one = std::slice::from_ref(symbol);
+    match exchange {
+        Exchange::Binance | Exchange::BinanceUsdM => Vec::new(),
+        Exchange::Kraken => {
+            *next_id += 2;
+            let un = kraken::subscription::unsubscribe_book(one, depth, *next_id - 1);
+            let sub = kraken::subscription::subscribe_book(one, depth, *next_id);
+            un.into_iter().chain(sub).collect()
+        }
+        Exchange::Poloniex => {
+            use poloniex::subscription::{subscribe, unsubscribe, Channel};
+            vec![
+                unsubscribe(&[Channel::BookLv2], one),
+                subscribe(&[Channel::BookLv2], one),
+            ]
+        }
+    }
+}
+
+/// Messages that end every subscription of a connection before it is closed.
+pub fn unsubscribe_all(exchange: Exchange, interest: &Interest, next_id: &mut u64) -> Vec<String> {
+    *next_id += 1;
+    match exchange {
+        Exchange::Binance | Exchange::BinanceUsdM => {
+            let streams = binance_streams(interest);
+            if streams.is_empty() {
+                Vec::new()
+            } else {
+                vec![binance::subscription::unsubscribe_message(
+                    &streams, *next_id,
+                )]
+            }
+        }
+        Exchange::Kraken => {
+            if interest.books.is_empty() {
+                return Vec::new();
+            }
+            kraken::subscription::unsubscribe_book(&interest.books, interest.book_depth, *next_id)
+                .into_iter()
+                .collect()
+        }
+        Exchange::Poloniex => vec![poloniex::subscription::unsubscribe_all()],
+    }
+}
+
+/// The application-level ping a client must send, and how often. Binance pings from the
+/// server side (answered with pong frames), so it has none.
+pub fn keepalive(exchange: Exchange, next_id: &mut u64) -> Option<(String, Duration)> {
+    match exchange {
+        Exchange::Binance | Exchange::BinanceUsdM => None,
+        Exchange::Kraken => {
+            *next_id += 1;
+            Some((
+                kraken::subscription::ping(*next_id),
+                Duration::from_secs(20),
+            ))
+        }
+        Exchange::Poloniex => Some((poloniex::subscription::ping(), Duration::from_secs(15))),
+    }
+}
+
+/// How long a connection may stay silent before it is considered dead: Binance pings every
+/// 20 s, Kraken sends heartbeats every second, Poloniex answers our 15 s pings.
+pub fn idle_timeout(exchange: Exchange) -> Duration {
+    match exchange {
+        Exchange::Binance | Exchange::BinanceUsdM => Duration::from_secs(60),
+        Exchange::Kraken => Duration::from_secs(15),
+        Exchange::Poloniex => Duration::from_secs(40),
+    }
+}
+
+/// The REST snapshot URL for a Binance book (`None` for venues that snapshot in-stream).
+pub fn snapshot_url(exchange: Exchange, endpoint: &Endpoint, symbol: &Symbol) -> Option<String> {
+    let rest = endpoint.rest.as_deref()?;
+    match exchange {
+        Exchange::Binance => Some(binance::subscription::depth_snapshot_url(
+            rest,
+            binance::Market::Spot,
+            symbol,
+            5000,
+        )),
+        Exchange::BinanceUsdM => Some(binance::subscription::depth_snapshot_url(
+            rest,
+            binance::Market::UsdM,
+            symbol,
+            1000,
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sym(s: &str) -> Symbol {
+        Symbol::parse(s).unwrap()
+    }
+
+    #[test]
+    fn binance_plan_is_a_combined_url() {
+        let interest = Interest {
+            books: vec![sym("BTC-USDT")],
+            trades: vec![sym("ETH-USDT")],
+            book_depth: 10,
+        };
+        let mut id = 0;
+        let ep = Endpoint::production(Exchange::Binance);
+        let plan = connect_plan(Exchange::Binance, &ep, &interest, &mut id).unwrap();
+        assert_eq!(
+            plan.url,
+            "wss://stream.binance.com:9443/stream?streams=btcusdt@depth@100ms/btcusdt@bookTicker/ethusdt@trade"
+        );
+        assert!(plan.messages.is_empty());
+        let more = subscribe_more(Exchange::Binance, &interest, &mut id).unwrap();
+        assert!(more[0].contains("\"SUBSCRIBE\""));
+        assert_eq!(
+            snapshot_url(Exchange::Binance, &ep, &sym("BTC-USDT")).unwrap(),
+            "https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=5000"
+        );
+        let no_rest = Endpoint {
+            ws: "ws://x".into(),
+            rest: None,
+        };
+        assert_eq!(
+            connect_plan(Exchange::Binance, &no_rest, &interest, &mut id),
+            Err(PlanError::MissingRest(Exchange::Binance))
+        );
+    }
+
+    #[test]
+    fn kraken_plan_subscribes_instruments_first_and_checks_depth() {
+        let mut interest = Interest {
+            books: vec![sym("BTC-USD")],
+            trades: vec![],
+            book_depth: 10,
+        };
+        let mut id = 0;
+        let ep = Endpoint::production(Exchange::Kraken);
+        let plan = connect_plan(Exchange::Kraken, &ep, &interest, &mut id).unwrap();
+        assert_eq!(plan.url, "wss://ws.kraken.com/v2");
+        assert!(plan.messages[0].contains("\"instrument\""));
+        assert!(plan.messages[1].contains("\"book\"") && plan.messages[1].contains("BTC/USD"));
+        let resub = resubscribe_book(Exchange::Kraken, &sym("BTC-USD"), 10, &mut id);
+        assert!(resub[0].contains("unsubscribe") && resub[1].contains("\"subscribe\""));
+        interest.book_depth = 7;
+        assert_eq!(
+            connect_plan(Exchange::Kraken, &ep, &interest, &mut id),
+            Err(PlanError::InvalidDepth(7))
+        );
+    }
+
+    #[test]
+    fn poloniex_plan_and_keepalive() {
+        let interest = Interest {
+            books: vec![sym("BTC-USDT")],
+            trades: vec![sym("BTC-USDT")],
+            book_depth: 20,
+        };
+        let mut id = 0;
+        let ep = Endpoint::production(Exchange::Poloniex);
+        let plan = connect_plan(Exchange::Poloniex, &ep, &interest, &mut id).unwrap();
+        assert_eq!(plan.messages.len(), 2);
+        assert!(plan.messages[0].contains("book_lv2") && plan.messages[0].contains("BTC_USDT"));
+        assert_eq!(
+            keepalive(Exchange::Poloniex, &mut id).unwrap().0,
+            r#"{"event":"ping"}"#
+        );
+        assert!(keepalive(Exchange::Binance, &mut id).is_none());
+    }
+}

@@ -1,0 +1,314 @@
+//! What consumers receive, and how they say what they want.
+
+use crate::book::BookView;
+use crate::exchange::ParseError;
+use crate::types::{BookDelta, BookSnapshot, Exchange, Level, Symbol, Timestamp, Trade};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A book's sync state as consumers see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BookState {
+    /// Waiting for the first snapshot.
+    Syncing,
+    /// In sync.
+    Live,
+    /// Invalid, waiting for a fresh snapshot; the reason says why.
+    Resyncing(String),
+}
+
+impl fmt::Display for BookState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BookState::Syncing => f.write_str("syncing"),
+            BookState::Live => f.write_str("live"),
+            BookState::Resyncing(r) => write!(f, "resyncing ({r})"),
+        }
+    }
+}
+
+/// A top-N view of one book.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookUpdate {
+    /// Venue.
+    pub exchange: Exchange,
+    /// Symbol.
+    pub symbol: Symbol,
+    /// Best levels, `depth` per side at most.
+    pub view: BookView,
+    /// The venue's id of the last applied message, where it has one.
+    pub last_update_id: Option<u64>,
+    /// Sync state.
+    pub state: BookState,
+    /// When the frame behind this view was received.
+    pub received_at: Timestamp,
+}
+
+/// Best bid and ask of one book.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BestBidAsk {
+    /// Venue.
+    pub exchange: Exchange,
+    /// Symbol.
+    pub symbol: Symbol,
+    /// Best bid.
+    pub bid: Option<Level>,
+    /// Best ask.
+    pub ask: Option<Level>,
+    /// The venue's id of the last applied message.
+    pub last_update_id: Option<u64>,
+    /// When the frame was received.
+    pub received_at: Timestamp,
+}
+
+/// The state of a connection or a book.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FeedStatus {
+    /// Opening the connection.
+    Connecting,
+    /// Connection open and subscribed.
+    Connected,
+    /// Book waiting for its first snapshot.
+    Syncing,
+    /// Book in sync.
+    Live,
+    /// Book invalid (gap, checksum, reconnect); a fresh snapshot is on its way.
+    Resyncing {
+        /// Why.
+        reason: String,
+    },
+    /// Connection lost; a reconnect is scheduled.
+    Disconnected {
+        /// Why.
+        reason: String,
+        /// Delay before the next attempt, when known.
+        retry_in: Option<Duration>,
+    },
+    /// A frame the venue sent could not be parsed (the connection carries on).
+    BadFrame(Arc<ParseError>),
+    /// The venue reported an error (bad subscription, rate limit, ...).
+    VenueError {
+        /// The venue's code, if any.
+        code: Option<i64>,
+        /// The venue's message.
+        message: String,
+    },
+    /// A REST snapshot request failed; it is retried.
+    SnapshotFailed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A status change of a connection (`symbol: None`) or one book.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusEvent {
+    /// Venue.
+    pub exchange: Exchange,
+    /// The book, or `None` for the connection.
+    pub symbol: Option<Symbol>,
+    /// What happened.
+    pub status: FeedStatus,
+    /// When (engine clock).
+    pub at: Timestamp,
+}
+
+/// The kinds of stream a subscription can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StreamKind {
+    /// Top-N book views (coalesced: a slow consumer gets the latest).
+    Book,
+    /// Every applied book change: a snapshot at (re)sync, then deltas (dropped with a loss
+    /// count when the consumer is too slow).
+    Deltas,
+    /// Public trades (dropped with a loss count when the consumer is too slow).
+    Trades,
+    /// Best bid/ask changes (coalesced).
+    BestBidAsk,
+    /// Connection and book status changes (never dropped).
+    Status,
+}
+
+/// One item of a feed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FeedEvent {
+    /// Top-N view.
+    Book(Arc<BookUpdate>),
+    /// Full book image at (re)sync, for delta consumers.
+    Snapshot(Arc<BookSnapshot>),
+    /// One applied book change.
+    Delta(Arc<BookDelta>),
+    /// A public trade.
+    Trade(Arc<Trade>),
+    /// Best bid/ask.
+    BestBidAsk(Arc<BestBidAsk>),
+    /// Status change.
+    Status(Arc<StatusEvent>),
+    /// The consumer was too slow: `count` items of `kind` were dropped since the last report.
+    Lost {
+        /// Which stream lost items.
+        kind: StreamKind,
+        /// How many.
+        count: u64,
+    },
+}
+
+impl FeedEvent {
+    /// The stream kind of this event.
+    pub fn kind(&self) -> StreamKind {
+        match self {
+            FeedEvent::Book(_) => StreamKind::Book,
+            FeedEvent::Snapshot(_) | FeedEvent::Delta(_) => StreamKind::Deltas,
+            FeedEvent::Trade(_) => StreamKind::Trades,
+            FeedEvent::BestBidAsk(_) => StreamKind::BestBidAsk,
+            FeedEvent::Status(_) | FeedEvent::Lost { .. } => StreamKind::Status,
+        }
+    }
+
+    /// The venue and symbol the event is about, where it is about one.
+    pub fn market(&self) -> Option<(Exchange, &Symbol)> {
+        match self {
+            FeedEvent::Book(b) => Some((b.exchange, &b.symbol)),
+            FeedEvent::Snapshot(s) => Some((s.meta.exchange, &s.meta.symbol)),
+            FeedEvent::Delta(d) => Some((d.meta.exchange, &d.meta.symbol)),
+            FeedEvent::Trade(t) => Some((t.meta.exchange, &t.meta.symbol)),
+            FeedEvent::BestBidAsk(b) => Some((b.exchange, &b.symbol)),
+            FeedEvent::Status(s) => s.symbol.as_ref().map(|sym| (s.exchange, sym)),
+            FeedEvent::Lost { .. } => None,
+        }
+    }
+}
+
+impl actix::Message for FeedEvent {
+    type Result = ();
+}
+
+/// A predicate over events.
+pub type Predicate = Arc<dyn Fn(&FeedEvent) -> bool + Send + Sync>;
+
+/// What a consumer wants: markets × kinds, with options.
+#[derive(Clone)]
+pub struct Subscription {
+    pub(crate) markets: Vec<(Exchange, Symbol)>,
+    pub(crate) kinds: Vec<StreamKind>,
+    pub(crate) depth: usize,
+    pub(crate) throttle: Option<Duration>,
+    pub(crate) capacity: usize,
+    pub(crate) filter: Option<Predicate>,
+}
+
+impl fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscription")
+            .field("markets", &self.markets)
+            .field("kinds", &self.kinds)
+            .field("depth", &self.depth)
+            .field("throttle", &self.throttle)
+            .field("capacity", &self.capacity)
+            .field("filter", &self.filter.as_ref().map(|_| "<fn>"))
+            .finish()
+    }
+}
+
+impl Default for Subscription {
+    fn default() -> Self {
+        Subscription {
+            markets: Vec::new(),
+            kinds: Vec::new(),
+            depth: 10,
+            throttle: None,
+            capacity: 4096,
+            filter: None,
+        }
+    }
+}
+
+impl Subscription {
+    /// An empty subscription (add markets and kinds).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a market.
+    pub fn market(mut self, exchange: Exchange, symbol: Symbol) -> Self {
+        if !self.markets.contains(&(exchange, symbol.clone())) {
+            self.markets.push((exchange, symbol));
+        }
+        self
+    }
+
+    /// Adds markets.
+    pub fn markets(mut self, markets: impl IntoIterator<Item = (Exchange, Symbol)>) -> Self {
+        for (e, s) in markets {
+            self = self.market(e, s);
+        }
+        self
+    }
+
+    /// Adds a stream kind.
+    pub fn kind(mut self, kind: StreamKind) -> Self {
+        if !self.kinds.contains(&kind) {
+            self.kinds.push(kind);
+        }
+        self
+    }
+
+    /// Adds stream kinds.
+    pub fn kinds(mut self, kinds: impl IntoIterator<Item = StreamKind>) -> Self {
+        for k in kinds {
+            self = self.kind(k);
+        }
+        self
+    }
+
+    /// Levels per side in [`StreamKind::Book`] views (default 10).
+    pub fn depth(mut self, depth: usize) -> Self {
+        self.depth = depth;
+        self
+    }
+
+    /// Delivers book views at most once per `interval` per book (latest wins).
+    pub fn throttle(mut self, interval: Duration) -> Self {
+        self.throttle = Some(interval);
+        self
+    }
+
+    /// Queue capacity for trades and deltas (default 4096) before items are dropped and
+    /// counted as lost.
+    pub fn capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
+    /// Keeps only events for which `f` returns true.
+    pub fn filter(mut self, f: impl Fn(&FeedEvent) -> bool + Send + Sync + 'static) -> Self {
+        self.filter = Some(Arc::new(f));
+        self
+    }
+
+    /// The markets.
+    pub fn market_list(&self) -> &[(Exchange, Symbol)] {
+        &self.markets
+    }
+
+    /// The kinds.
+    pub fn kind_list(&self) -> &[StreamKind] {
+        &self.kinds
+    }
+}
+
+/// Parses `exchange:SYMBOL` (e.g. `binance:BTC-USDT`, `kraken:BTC/USD`, `poloniex:BTC_USDT`).
+pub fn parse_market(text: &str) -> Result<(Exchange, Symbol), crate::runtime::EngineError> {
+    use crate::runtime::EngineError;
+    let (e, s) = text
+        .split_once(':')
+        .ok_or_else(|| EngineError::InvalidConfig(format!("{text:?}: expected exchange:SYMBOL")))?;
+    let exchange: Exchange = e
+        .parse()
+        .map_err(|e| EngineError::InvalidConfig(format!("{e}")))?;
+    let symbol = Symbol::parse(s).map_err(EngineError::Symbol)?;
+    Ok((exchange, symbol))
+}
