@@ -1,1 +1,5 @@
 //! marketfeed
+
+#[cfg(feature = "sim")]
+pub mod sim;
+pub mod wsapi;
