@@ -120,6 +120,8 @@ pub struct SimStats {
     pub rejected_418: u64,
     /// Highest `REQUEST_WEIGHT` count ever reached in a window.
     pub max_weight_count: u64,
+    /// Responses sent in reverse order by [`WsApiSim::reorder_next`].
+    pub reordered: u64,
 }
 
 #[derive(Clone)]
@@ -331,7 +333,11 @@ async fn ws_route(
 ) -> actix_web::Result<HttpResponse> {
     let (resp, session, stream) = actix_ws::handle(&req, body)?;
     let shared = shared.into_inner();
-    actix_web::rt::spawn(connection(shared, session, stream));
+    // Subscribe before the handshake response goes out, so a drop right after the client
+    // sees the connection is not missed.
+    let mut drop_rx = shared.drop_tx.subscribe();
+    drop_rx.borrow_and_update();
+    actix_web::rt::spawn(connection(shared, session, stream, drop_rx));
     Ok(resp)
 }
 
@@ -339,6 +345,7 @@ async fn connection(
     shared: Arc<Shared>,
     mut session: actix_ws::Session,
     mut stream: actix_ws::MessageStream,
+    mut drop_rx: watch::Receiver<u64>,
 ) {
     let (ping_every, now) = {
         let mut s = shared.lock();
@@ -353,8 +360,6 @@ async fn connection(
         connected_since: now,
         ..Conn::default()
     };
-    let mut drop_rx = shared.drop_tx.subscribe();
-    drop_rx.borrow_and_update();
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<String>();
     let mut held: Vec<String> = Vec::new();
     let mut ping = actix_web::rt::time::interval(ping_every);
@@ -382,7 +387,11 @@ async fn connection(
                         } else if hold > 0 {
                             held.push(out);
                             if held.len() >= hold {
-                                shared.lock().knobs.reorder = 0;
+                                {
+                                    let mut s = shared.lock();
+                                    s.knobs.reorder = 0;
+                                    s.stats.reordered += held.len() as u64;
+                                }
                                 for o in held.drain(..).rev() {
                                     if session.text(o).await.is_err() { return; }
                                 }
