@@ -110,3 +110,36 @@ async fn server_stop_then_stop_session_fails_everything_cleanly() {
     assert_eq!(client.ping().await, Err(WsApiError::Stopped));
     assert_eq!(client.state().status, ConnectionStatus::Stopped);
 }
+
+#[actix_rt::test]
+async fn silent_connection_is_detected_by_idle_timeout_and_replaced() {
+    let clock = clock();
+    let sim = sim_with(&clock, |c| c.ping_interval = Duration::from_millis(50));
+    let mut cfg = config(&sim, &clock).credentials(hmac_creds());
+    cfg.idle_timeout = Duration::from_millis(300);
+    let client = WsApiClient::connect(cfg).await.unwrap();
+    // Server pings keep an otherwise idle connection alive past the idle timeout.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(client.state().reconnects, 0);
+    assert_eq!(sim.stats().connections, 1);
+
+    sim.freeze_connections();
+    let in_flight = client.time();
+    let res = tokio::time::timeout(Duration::from_secs(2), in_flight)
+        .await
+        .unwrap();
+    assert_eq!(
+        res.unwrap_err(),
+        WsApiError::Disconnected,
+        "failed by the idle detection, not hung"
+    );
+    let s = tokio::time::timeout(
+        Duration::from_secs(2),
+        client.wait_for(|s| s.status == ConnectionStatus::Ready && s.reconnects == 1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.reconnects, 1);
+    assert_eq!(sim.stats().connections, 2);
+    client.account_status().await.unwrap();
+}

@@ -286,3 +286,29 @@ async fn signed_method_without_credentials_is_a_clear_error() {
         Err(WsApiError::Credentials(_))
     ));
 }
+
+#[actix_rt::test]
+async fn rsa_signed_requests_accepted() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wsapi");
+    let private = std::fs::read_to_string(format!("{dir}/rsa_test_key.pem")).unwrap();
+    let public = std::fs::read_to_string(format!("{dir}/rsa_test_key.pub.pem")).unwrap();
+    let clock = clock();
+    let sim = sim_with(&clock, |c| {
+        c.keys.push((
+            "rsaKey1".into(),
+            marketfeed::sim::SimKey::RsaPublicPem(public),
+        ))
+    });
+    let key = marketfeed::wsapi::SigningKey::rsa_from_pem(&private).unwrap();
+    let creds = Credentials::new("rsaKey1", key).unwrap();
+    let client = WsApiClient::connect(config(&sim, &clock).credentials(creds))
+        .await
+        .unwrap();
+    client.account_status().await.unwrap();
+    assert_eq!(sim.stats().signatures_ok, 1);
+    // RSA keys cannot log on.
+    assert!(matches!(
+        client.session_logon().await,
+        Err(WsApiError::Credentials(_))
+    ));
+}

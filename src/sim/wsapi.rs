@@ -9,7 +9,7 @@
 //! during a 429 period, and answers the common methods with realistic payloads.
 //!
 //! Test knobs: [`WsApiSim::drop_connections`], [`WsApiSim::delay_method`],
-//! [`WsApiSim::reorder_next`], [`WsApiSim::force_429`], [`WsApiSim::set_clock_offset_ms`],
+//! [`WsApiSim::reorder_next`], [`WsApiSim::force_429`], [`WsApiSim::freeze_connections`], [`WsApiSim::set_clock_offset_ms`],
 //! and [`WsApiSim::stats`].
 
 use std::collections::HashMap;
@@ -195,6 +195,7 @@ struct State {
 struct Shared {
     state: Mutex<State>,
     drop_tx: watch::Sender<u64>,
+    freeze_tx: watch::Sender<u64>,
 }
 
 impl Shared {
@@ -232,6 +233,7 @@ impl WsApiSim {
     /// Binds `127.0.0.1:0` and starts serving (call inside an actix system).
     pub fn start(cfg: SimConfig) -> std::io::Result<Self> {
         let (drop_tx, _) = watch::channel(0u64);
+        let (freeze_tx, _) = watch::channel(0u64);
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 cfg,
@@ -246,6 +248,7 @@ impl WsApiSim {
                 knobs: Knobs::default(),
             }),
             drop_tx,
+            freeze_tx,
         });
         let data = web::Data::from(shared.clone());
         let server = HttpServer::new(move || {
@@ -281,6 +284,12 @@ impl WsApiSim {
     /// Closes every open connection now (requests in flight get no response).
     pub fn drop_connections(&self) {
         self.shared.drop_tx.send_modify(|g| *g += 1);
+    }
+
+    /// Makes every open connection go silent (no pings, no responses) while staying open, as
+    /// a half-dead TCP connection would. New connections are not affected.
+    pub fn freeze_connections(&self) {
+        self.shared.freeze_tx.send_modify(|g| *g += 1);
     }
 
     /// Shifts the server clock by `offset_ms` relative to the configured clock.
@@ -337,7 +346,8 @@ async fn ws_route(
     // sees the connection is not missed.
     let mut drop_rx = shared.drop_tx.subscribe();
     drop_rx.borrow_and_update();
-    actix_web::rt::spawn(connection(shared, session, stream, drop_rx));
+    let freeze_gen = *shared.freeze_tx.borrow();
+    actix_web::rt::spawn(connection(shared, session, stream, drop_rx, freeze_gen));
     Ok(resp)
 }
 
@@ -346,7 +356,11 @@ async fn connection(
     mut session: actix_ws::Session,
     mut stream: actix_ws::MessageStream,
     mut drop_rx: watch::Receiver<u64>,
+    freeze_gen: u64,
 ) {
+    // Checked synchronously on every event, so a request sent right after
+    // `freeze_connections` is never answered.
+    let frozen = || *shared.freeze_tx.borrow() != freeze_gen;
     let (ping_every, now) = {
         let mut s = shared.lock();
         s.stats.connections += 1;
@@ -369,6 +383,7 @@ async fn connection(
             msg = stream.recv() => {
                 let Some(Ok(msg)) = msg else { break };
                 match msg {
+                    _ if frozen() => {}
                     actix_ws::Message::Text(text) => {
                         let (out, delay, events, hold) = {
                             let mut s = shared.lock();
@@ -410,10 +425,11 @@ async fn connection(
                 }
             }
             Some(out) = out_rx.recv() => {
+                if frozen() { continue; }
                 if session.text(out).await.is_err() { return; }
             }
             _ = ping.tick() => {
-                if session.ping(b"sim").await.is_err() { return; }
+                if !frozen() && session.ping(b"sim").await.is_err() { return; }
             }
             _ = drop_rx.changed() => break,
         }
