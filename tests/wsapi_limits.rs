@@ -82,15 +82,22 @@ async fn exhausting_request_weight_goes_out_of_service_locally_then_recovers() {
     client.ping().await.unwrap();
     assert_eq!(sim.stats().rejected_429, 0);
 
+    // The status stream showed Ready -> OutOfService -> Ready.
+    let went_out_and_back = |seen: &[ConnectionStatus]| {
+        let out = seen
+            .iter()
+            .position(|s| matches!(s, ConnectionStatus::OutOfService { .. }));
+        let back = seen.iter().rposition(|s| *s == ConnectionStatus::Ready);
+        matches!((out, back), (Some(o), Some(b)) if o < b)
+    };
+    for _ in 0..100 {
+        if went_out_and_back(&seen.lock().unwrap()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let seen = seen.lock().unwrap().clone();
-    let out = seen
-        .iter()
-        .position(|s| matches!(s, ConnectionStatus::OutOfService { .. }));
-    let back = seen.iter().rposition(|s| *s == ConnectionStatus::Ready);
-    assert!(
-        matches!((out, back), (Some(o), Some(b)) if o < b),
-        "{seen:?}"
-    );
+    assert!(went_out_and_back(&seen), "{seen:?}");
 }
 
 #[actix_rt::test]

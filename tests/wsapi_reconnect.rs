@@ -143,3 +143,32 @@ async fn silent_connection_is_detected_by_idle_timeout_and_replaced() {
     assert_eq!(sim.stats().connections, 2);
     client.account_status().await.unwrap();
 }
+
+#[actix_rt::test]
+async fn server_shutdown_moves_to_a_new_connection_without_failing_requests() {
+    let clock = clock();
+    let sim = sim(&clock);
+    let client = WsApiClient::connect(config(&sim, &clock).credentials(ed25519_creds()))
+        .await
+        .unwrap();
+    sim.delay_method("account.status", Duration::from_millis(300));
+    let in_flight = {
+        let c = client.clone();
+        actix_rt::spawn(async move { c.account_status().await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    sim.announce_shutdown();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Issued while draining: waits for the new connection.
+    let during = client.time().await.unwrap();
+    assert_eq!(during.server_time, T0);
+    in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request completes on the old connection");
+    let s = client.wait_for(|s| s.reconnects == 1 && s.logged_on).await;
+    assert_eq!(s.status, ConnectionStatus::Ready);
+    let stats = sim.stats();
+    assert_eq!(stats.connections, 2);
+    assert_eq!(stats.logons, 2);
+}

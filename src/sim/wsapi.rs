@@ -9,7 +9,8 @@
 //! during a 429 period, and answers the common methods with realistic payloads.
 //!
 //! Test knobs: [`WsApiSim::drop_connections`], [`WsApiSim::delay_method`],
-//! [`WsApiSim::reorder_next`], [`WsApiSim::force_429`], [`WsApiSim::freeze_connections`], [`WsApiSim::set_clock_offset_ms`],
+//! [`WsApiSim::reorder_next`], [`WsApiSim::force_429`], [`WsApiSim::freeze_connections`],
+//! [`WsApiSim::announce_shutdown`], [`WsApiSim::set_clock_offset_ms`],
 //! and [`WsApiSim::stats`].
 
 use std::collections::HashMap;
@@ -196,6 +197,7 @@ struct Shared {
     state: Mutex<State>,
     drop_tx: watch::Sender<u64>,
     freeze_tx: watch::Sender<u64>,
+    shutdown_tx: watch::Sender<u64>,
 }
 
 impl Shared {
@@ -234,6 +236,7 @@ impl WsApiSim {
     pub fn start(cfg: SimConfig) -> std::io::Result<Self> {
         let (drop_tx, _) = watch::channel(0u64);
         let (freeze_tx, _) = watch::channel(0u64);
+        let (shutdown_tx, _) = watch::channel(0u64);
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 cfg,
@@ -249,6 +252,7 @@ impl WsApiSim {
             }),
             drop_tx,
             freeze_tx,
+            shutdown_tx,
         });
         let data = web::Data::from(shared.clone());
         let server = HttpServer::new(move || {
@@ -290,6 +294,12 @@ impl WsApiSim {
     /// a half-dead TCP connection would. New connections are not affected.
     pub fn freeze_connections(&self) {
         self.shared.freeze_tx.send_modify(|g| *g += 1);
+    }
+
+    /// Sends `{"event":{"e":"serverShutdown","E":…}}` on every open connection (the
+    /// connections stay open; clients are expected to move).
+    pub fn announce_shutdown(&self) {
+        self.shared.shutdown_tx.send_modify(|g| *g += 1);
     }
 
     /// Shifts the server clock by `offset_ms` relative to the configured clock.
@@ -342,12 +352,25 @@ async fn ws_route(
 ) -> actix_web::Result<HttpResponse> {
     let (resp, session, stream) = actix_ws::handle(&req, body)?;
     let shared = shared.into_inner();
+    // Count the connection before the handshake response goes out, so the client never
+    // sees a connection the stats do not show yet.
+    let now = {
+        let mut s = shared.lock();
+        s.stats.connections += 1;
+        let now = s.now();
+        // Connecting costs 2 request weight.
+        *s.weight.at(now, 60_000) += 2;
+        now
+    };
     // Subscribe before the handshake response goes out, so a drop right after the client
     // sees the connection is not missed.
     let mut drop_rx = shared.drop_tx.subscribe();
     drop_rx.borrow_and_update();
     let freeze_gen = *shared.freeze_tx.borrow();
-    actix_web::rt::spawn(connection(shared, session, stream, drop_rx, freeze_gen));
+    let mut shutdown_rx = shared.shutdown_tx.subscribe();
+    shutdown_rx.borrow_and_update();
+    let rx = (drop_rx, shutdown_rx);
+    actix_web::rt::spawn(connection(shared, session, stream, rx, freeze_gen, now));
     Ok(resp)
 }
 
@@ -355,21 +378,14 @@ async fn connection(
     shared: Arc<Shared>,
     mut session: actix_ws::Session,
     mut stream: actix_ws::MessageStream,
-    mut drop_rx: watch::Receiver<u64>,
+    (mut drop_rx, mut shutdown_rx): (watch::Receiver<u64>, watch::Receiver<u64>),
     freeze_gen: u64,
+    now: u64,
 ) {
     // Checked synchronously on every event, so a request sent right after
     // `freeze_connections` is never answered.
     let frozen = || *shared.freeze_tx.borrow() != freeze_gen;
-    let (ping_every, now) = {
-        let mut s = shared.lock();
-        s.stats.connections += 1;
-        let now = s.now();
-        // Connecting costs 2 request weight.
-        let len = 60_000;
-        *s.weight.at(now, len) += 2;
-        (s.cfg.ping_interval, now)
-    };
+    let ping_every = shared.lock().cfg.ping_interval;
     let mut conn = Conn {
         connected_since: now,
         ..Conn::default()
@@ -430,6 +446,11 @@ async fn connection(
             }
             _ = ping.tick() => {
                 if !frozen() && session.ping(b"sim").await.is_err() { return; }
+            }
+            _ = shutdown_rx.changed() => {
+                let now = shared.lock().now();
+                let ev = json!({"event": {"e": "serverShutdown", "E": now}}).to_string();
+                if session.text(ev).await.is_err() { return; }
             }
             _ = drop_rx.changed() => break,
         }

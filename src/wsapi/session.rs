@@ -235,6 +235,9 @@ pub struct SessionActor {
     reconnects: u64,
     jitter: Jitter,
     logged_on: bool,
+    /// The server announced `serverShutdown`: new requests wait, and once the in-flight ones
+    /// are answered the session moves to a new connection.
+    draining: bool,
     started: Instant,
     last_frame: Instant,
     first_ready: Option<oneshot::Sender<Result<(), WsApiError>>>,
@@ -417,8 +420,8 @@ impl SessionActor {
             Phase::Stopped => {
                 let _ = call.reply.send(Err(WsApiError::Stopped));
             }
-            Phase::Ready => self.dispatch(call, ctx),
-            Phase::Connecting | Phase::LoggingOn => {
+            Phase::Ready if !self.draining => self.dispatch(call, ctx),
+            Phase::Ready | Phase::Connecting | Phase::LoggingOn => {
                 let (_, cost) = call
                     .info
                     .unwrap_or_else(|| method_info(&call.method, call.params.as_ref()));
@@ -574,12 +577,32 @@ impl SessionActor {
             Ok(Incoming::ServerShutdown { time }) => {
                 tracing::info!(
                     time,
-                    "wsapi: server announced shutdown; will reconnect when closed"
+                    in_flight = self.pending.len(),
+                    "wsapi: server announced shutdown; moving to a new connection"
                 );
+                self.draining = true;
             }
             Err(e) => tracing::warn!(error = %e, "wsapi: unparsable frame"),
         }
+        self.maybe_switch(ctx);
         self.publish();
+    }
+
+    /// After `serverShutdown`, once nothing is in flight: close this connection and connect
+    /// again at once (not counted as a failure for the backoff).
+    fn maybe_switch(&mut self, ctx: &mut Context<Self>) {
+        if !self.draining || !self.pending.is_empty() || self.phase != Phase::Ready {
+            return;
+        }
+        tracing::info!("wsapi: switching connection after serverShutdown");
+        self.draining = false;
+        if let Some(mut sink) = self.sink.take() {
+            sink.close();
+        }
+        self.logged_on = false;
+        self.reconnects += 1;
+        self.attempt = 0;
+        self.connect(ctx);
     }
 
     fn on_logon(&mut self, outcome: Result<Value, WsApiError>, ctx: &mut Context<Self>) {
@@ -616,6 +639,7 @@ impl SessionActor {
         }
         self.gen += 1; // ignore anything still arriving from the old connection
         self.logged_on = false;
+        self.draining = false;
         for w in self.pending.drain() {
             if let WaiterKind::User(reply) = w.kind {
                 let _ = reply.send(Err(WsApiError::Disconnected));
@@ -830,6 +854,7 @@ impl WsApiClient {
             reconnects: 0,
             jitter: Jitter::new(seed),
             logged_on: false,
+            draining: false,
             started: Instant::now(),
             last_frame: Instant::now(),
             first_ready: Some(ready_tx),
