@@ -4,6 +4,33 @@ use std::fmt;
 
 use super::limits::RateLimitKind;
 
+/// Binance error codes the session and its users commonly act on (protocol reference
+/// section 2.8). Compare with [`WsApiError::code`].
+pub mod codes {
+    /// `TOO_MANY_REQUESTS`: request weight exceeded (429) or IP banned (418).
+    pub const TOO_MANY_REQUESTS: i64 = -1003;
+    /// `TIMEOUT`: backend timeout; execution status unknown.
+    pub const TIMEOUT: i64 = -1007;
+    /// `SERVER_BUSY`: overloaded, retry later.
+    pub const SERVER_BUSY: i64 = -1008;
+    /// `TOO_MANY_ORDERS`: `ORDERS` limit exceeded.
+    pub const TOO_MANY_ORDERS: i64 = -1015;
+    /// `INVALID_TIMESTAMP`: outside `recvWindow` or more than 1 s ahead of the server.
+    pub const INVALID_TIMESTAMP: i64 = -1021;
+    /// `INVALID_SIGNATURE`.
+    pub const INVALID_SIGNATURE: i64 = -1022;
+    /// `BAD_SYMBOL`.
+    pub const BAD_SYMBOL: i64 = -1121;
+    /// `NEW_ORDER_REJECTED`.
+    pub const NEW_ORDER_REJECTED: i64 = -2010;
+    /// `CANCEL_REJECTED`.
+    pub const CANCEL_REJECTED: i64 = -2011;
+    /// `NO_SUCH_ORDER`.
+    pub const NO_SUCH_ORDER: i64 = -2013;
+    /// `REJECTED_MBX_KEY`: invalid API key, IP, or permissions.
+    pub const REJECTED_MBX_KEY: i64 = -2015;
+}
+
 /// Why a credential could not be loaded or used.
 ///
 /// Raised when the session is built (never first on an order), so a missing or malformed key is
@@ -100,7 +127,10 @@ impl WsApiError {
             Self::Credentials(_) | Self::Stopped => true,
             Self::Api { status, code, .. } => {
                 // 5xx and the "busy/timeout/too many" family are transient.
-                !(*status >= 500 || matches!(code, -1003 | -1007 | -1008 | -1015 | -1021 | -1034))
+                use codes::*;
+                let transient = [TOO_MANY_REQUESTS, TIMEOUT, SERVER_BUSY, TOO_MANY_ORDERS];
+                // -1021: fix the clock / recvWindow and retry; -1034: too many connections.
+                !(*status >= 500 || transient.contains(code) || matches!(code, -1021 | -1034))
             }
             Self::RateLimited { .. }
             | Self::Banned { .. }
@@ -115,7 +145,7 @@ impl WsApiError {
     pub fn execution_unknown(&self) -> bool {
         match self {
             Self::Timeout | Self::Disconnected => true,
-            Self::Api { status, code, .. } => *status >= 500 || *code == -1007,
+            Self::Api { status, code, .. } => *status >= 500 || *code == codes::TIMEOUT,
             _ => false,
         }
     }

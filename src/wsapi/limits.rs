@@ -233,7 +233,17 @@ impl RateLimiter {
     /// with the time at which it would fit.
     pub fn check(&self, cost: Cost, now_ms: u64) -> Result<(), WsApiError> {
         if let Some(b) = self.server_block.filter(|b| now_ms < b.until()) {
-            return Err(b.to_error());
+            // A 429 for ORDERS (-1015) blocks new orders only; anything else blocks all.
+            let applies = match b {
+                Blocked::RateLimited {
+                    limit: RateLimitKind::Orders,
+                    ..
+                } => cost.orders > 0,
+                _ => true,
+            };
+            if applies {
+                return Err(b.to_error());
+            }
         }
         let mut worst: Option<Blocked> = None;
         for w in &self.windows {
@@ -314,9 +324,6 @@ impl RateLimiter {
     /// Whether (and why, and until when) no request can be sent at all: a 429/418 period, or
     /// `REQUEST_WEIGHT` used up in the current window.
     pub fn blocked(&self, now_ms: u64) -> Option<Blocked> {
-        if let Some(b) = self.server_block.filter(|b| now_ms < b.until()) {
-            return Some(b);
-        }
         self.check(
             Cost {
                 weight: 1,

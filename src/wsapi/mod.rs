@@ -39,7 +39,7 @@ pub mod sign;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{redact, write_template, Credentials, TEMPLATE};
-pub use error::{CredentialsError, WsApiError};
+pub use error::{codes, CredentialsError, WsApiError};
 pub use limits::{Blocked, Cost, LimitUsage, RateLimit, RateLimitKind, RateLimiter};
 pub use methods::{
     AccountStatus, Balance, Depth, ExchangeInfo, Level, NewOrder, Order, OrderRef, OrderType,
