@@ -466,4 +466,61 @@ mod tests {
             Err(WsApiError::RateLimited { .. })
         ));
     }
+
+    #[test]
+    fn server_orders_429_blocks_orders_only() {
+        let mut l = RateLimiter::binance_defaults();
+        l.on_banned(T0 - 1); // an expired ban changes nothing
+        l.on_rate_limited(RateLimitKind::Orders, T0 + 10_000);
+        assert_eq!(
+            l.check(
+                Cost {
+                    weight: 1,
+                    orders: 1
+                },
+                T0
+            ),
+            Err(WsApiError::RateLimited {
+                retry_after: T0 + 10_000,
+                limit: RateLimitKind::Orders
+            })
+        );
+        assert!(l.check(weight(4), T0).is_ok());
+        assert_eq!(l.blocked(T0), None);
+        assert!(!l.orders_allowed(T0));
+        assert!(l.orders_allowed(T0 + 10_000));
+        l.on_rate_limited(RateLimitKind::RequestWeight, T0 + 5_000);
+        assert!(l.blocked(T0).is_some());
+    }
+
+    proptest::proptest! {
+        /// Whatever the sequence of requests and times, what the tracker lets through never
+        /// exceeds a limit in any calendar window (checked against a naive recount).
+        #[test]
+        fn never_lets_a_window_exceed_its_limit(
+            steps in proptest::collection::vec((0u64..3_000, 0u32..30, proptest::bool::ANY), 1..300),
+            limit in 1u64..200,
+        ) {
+            let mut l = RateLimiter::empty();
+            l.set_limit(RateLimitKind::RequestWeight, 60_000, limit);
+            l.set_limit(RateLimitKind::Orders, 10_000, 5);
+            let mut now = T0;
+            let mut sent: Vec<(u64, u32, u32)> = Vec::new();
+            for (dt, w, is_order) in steps {
+                now += dt;
+                let cost = Cost { weight: w, orders: u32::from(is_order) };
+                if l.try_acquire(cost, now).is_ok() {
+                    sent.push((now, cost.weight, cost.orders));
+                }
+            }
+            let mut per_min = std::collections::HashMap::new();
+            let mut per_10s = std::collections::HashMap::new();
+            for (t, w, o) in sent {
+                *per_min.entry(window_start(t, 60_000)).or_insert(0u64) += u64::from(w);
+                *per_10s.entry(window_start(t, 10_000)).or_insert(0u64) += u64::from(o);
+            }
+            proptest::prop_assert!(per_min.values().all(|&c| c <= limit));
+            proptest::prop_assert!(per_10s.values().all(|&c| c <= 5));
+        }
+    }
 }
