@@ -312,3 +312,26 @@ async fn rsa_signed_requests_accepted() {
         Err(WsApiError::Credentials(_))
     ));
 }
+
+#[actix_rt::test]
+async fn time_sync_corrects_a_skewed_local_clock() {
+    let clock = clock();
+    let sim = sim(&clock);
+    sim.set_clock_offset_ms(10_000); // the server is 10 s ahead of us
+    let plain = WsApiClient::connect(config(&sim, &clock).credentials(hmac_creds()))
+        .await
+        .unwrap();
+    assert_eq!(
+        plain.account_status().await.unwrap_err().code(),
+        Some(-1021)
+    );
+
+    let mut cfg = config(&sim, &clock).credentials(ed25519_creds());
+    cfg.sync_time = true;
+    let synced = WsApiClient::connect(cfg).await.unwrap();
+    assert!(
+        synced.state().logged_on,
+        "the logon timestamp was corrected too"
+    );
+    synced.account_status().await.unwrap();
+}

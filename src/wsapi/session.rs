@@ -57,6 +57,10 @@ pub struct WsApiConfig {
     pub logon: bool,
     /// Timeout of the WebSocket handshake.
     pub connect_timeout: Duration,
+    /// After each connect, call `time` and correct request timestamps (and rate-limit
+    /// windows) by the measured server clock offset, avoiding `-1021` with a skewed local
+    /// clock. Costs weight 1 and one round trip per connect. Off by default.
+    pub sync_time: bool,
 }
 
 impl std::fmt::Debug for WsApiConfig {
@@ -67,6 +71,7 @@ impl std::fmt::Debug for WsApiConfig {
             .field("request_timeout", &self.request_timeout)
             .field("recv_window_ms", &self.recv_window_ms)
             .field("logon", &self.logon)
+            .field("sync_time", &self.sync_time)
             .finish_non_exhaustive()
     }
 }
@@ -86,6 +91,7 @@ impl WsApiConfig {
             idle_timeout: Duration::from_secs(60),
             logon: true,
             connect_timeout: Duration::from_secs(10),
+            sync_time: false,
         }
     }
 
@@ -197,6 +203,7 @@ pub struct Stop;
 enum WaiterKind {
     User(Reply),
     Logon,
+    TimeSync,
 }
 
 struct Waiter {
@@ -208,6 +215,7 @@ struct Waiter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Connecting,
+    Syncing,
     LoggingOn,
     Ready,
     Stopped,
@@ -238,6 +246,8 @@ pub struct SessionActor {
     /// The server announced `serverShutdown`: new requests wait, and once the in-flight ones
     /// are answered the session moves to a new connection.
     draining: bool,
+    /// Server clock minus local clock, measured by the time sync.
+    time_offset_ms: i64,
     started: Instant,
     last_frame: Instant,
     first_ready: Option<oneshot::Sender<Result<(), WsApiError>>>,
@@ -250,8 +260,10 @@ impl SessionActor {
         self.started.elapsed().as_millis() as u64
     }
 
+    /// Session time: the clock corrected by the measured server offset (0 unless
+    /// [`WsApiConfig::sync_time`]).
     fn now_ms(&self) -> u64 {
-        self.cfg.clock.now_ms()
+        (self.cfg.clock.now_ms() as i64 + self.time_offset_ms).max(0) as u64
     }
 
     fn wants_logon(&self) -> bool {
@@ -267,7 +279,7 @@ impl SessionActor {
         let now = self.now_ms();
         let status = match self.phase {
             Phase::Stopped => ConnectionStatus::Stopped,
-            Phase::Connecting | Phase::LoggingOn => ConnectionStatus::Connecting,
+            Phase::Connecting | Phase::Syncing | Phase::LoggingOn => ConnectionStatus::Connecting,
             Phase::Ready => match self.limiter.blocked(now) {
                 Some(b) => ConnectionStatus::OutOfService { until: b.until() },
                 None => ConnectionStatus::Ready,
@@ -350,13 +362,47 @@ impl SessionActor {
             self.now_ms(),
         );
         tracing::info!(url = %self.cfg.url, "wsapi: connected");
+        if self.cfg.sync_time {
+            self.phase = Phase::Syncing;
+            self.send_internal("time", Params::new(), WaiterKind::TimeSync, 1);
+        } else {
+            self.logon_or_ready(ctx);
+        }
+        self.publish();
+    }
+
+    fn logon_or_ready(&mut self, ctx: &mut Context<Self>) {
         if self.wants_logon() {
             self.phase = Phase::LoggingOn;
             self.send_logon();
         } else {
             self.on_ready(ctx);
         }
-        self.publish();
+    }
+
+    /// `time` answered (or failed): estimate the server clock offset from the midpoint of
+    /// the round trip, then continue with logon.
+    fn on_time_sync(
+        &mut self,
+        outcome: Result<Value, WsApiError>,
+        sent_ms: u64,
+        ctx: &mut Context<Self>,
+    ) {
+        match outcome.map(|v| v.get("serverTime").and_then(Value::as_u64)) {
+            Ok(Some(server_time)) => {
+                let mid = (sent_ms + self.now_ms()) / 2;
+                self.time_offset_ms += server_time as i64 - mid as i64;
+                tracing::info!(
+                    offset_ms = self.time_offset_ms,
+                    "wsapi: server clock offset"
+                );
+            }
+            Ok(None) => tracing::warn!("wsapi: time result without serverTime"),
+            Err(e) => tracing::warn!(error = %e, "wsapi: time sync failed"),
+        }
+        if self.phase == Phase::Syncing {
+            self.logon_or_ready(ctx);
+        }
     }
 
     fn on_ready(&mut self, ctx: &mut Context<Self>) {
@@ -377,6 +423,7 @@ impl SessionActor {
         };
         let now = self.now_ms();
         let mut params = Params::new();
+        tracing::debug!(api_key = %redact(creds.api_key()), "wsapi: session.logon");
         sign_params(
             &mut params,
             Auth::Signed {
@@ -386,25 +433,25 @@ impl SessionActor {
             now,
             self.cfg.recv_window_ms,
         );
-        tracing::debug!(api_key = %redact(creds.api_key()), "wsapi: session.logon");
+        self.send_internal("session.logon", params, WaiterKind::Logon, 2);
+    }
+
+    /// Sends a request the session makes for itself (logon, time sync).
+    fn send_internal(&mut self, method: &str, params: Params, kind: WaiterKind, weight: u32) {
+        let now = self.now_ms();
         let id = self.ids.next_id();
-        self.limiter.record(
-            Cost {
-                weight: 2,
-                orders: 0,
-            },
-            now,
-        );
-        let waiter = Waiter {
-            kind: WaiterKind::Logon,
-            method: "session.logon".into(),
-            sent_ms: now,
-        };
-        if let Err(e) = self.write(&id, "session.logon", Some(&params)) {
-            tracing::warn!(error = %e, "wsapi: cannot send session.logon");
+        self.limiter.record(Cost { weight, orders: 0 }, now);
+        let params = (!params.is_empty()).then_some(params);
+        if let Err(e) = self.write(&id, method, params.as_ref()) {
+            tracing::warn!(error = %e, method, "wsapi: cannot send");
             return;
         }
         let deadline = self.mono_ms() + self.cfg.request_timeout.as_millis() as u64;
+        let waiter = Waiter {
+            kind,
+            method: method.to_owned(),
+            sent_ms: now,
+        };
         self.pending.insert(id, deadline, waiter);
     }
 
@@ -421,7 +468,7 @@ impl SessionActor {
                 let _ = call.reply.send(Err(WsApiError::Stopped));
             }
             Phase::Ready if !self.draining => self.dispatch(call, ctx),
-            Phase::Ready | Phase::Connecting | Phase::LoggingOn => {
+            Phase::Ready | Phase::Connecting | Phase::Syncing | Phase::LoggingOn => {
                 let (_, cost) = call
                     .info
                     .unwrap_or_else(|| method_info(&call.method, call.params.as_ref()));
@@ -568,6 +615,11 @@ impl SessionActor {
                         kind: WaiterKind::Logon,
                         ..
                     }) => self.on_logon(outcome, ctx),
+                    Some(Waiter {
+                        kind: WaiterKind::TimeSync,
+                        sent_ms,
+                        ..
+                    }) => self.on_time_sync(outcome, sent_ms, ctx),
                     None => tracing::debug!("wsapi: response for unknown or expired request"),
                 }
             }
@@ -683,6 +735,7 @@ impl SessionActor {
                     let err = WsApiError::Timeout;
                     self.on_logon(Err(err), ctx);
                 }
+                WaiterKind::TimeSync => self.on_time_sync(Err(WsApiError::Timeout), 0, ctx),
             }
         }
         while self.queue.front().is_some_and(|(d, _)| *d <= mono) {
@@ -855,6 +908,7 @@ impl WsApiClient {
             jitter: Jitter::new(seed),
             logged_on: false,
             draining: false,
+            time_offset_ms: 0,
             started: Instant::now(),
             last_frame: Instant::now(),
             first_ready: Some(ready_tx),
