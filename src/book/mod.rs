@@ -1,0 +1,433 @@
+//! The order book: plain data, no I/O, no venue knowledge.
+//!
+//! Each side is a `BTreeMap` from an exact integer price key (the price in ticks of
+//! `10^-scale`) to the exact quantity. Integer keys make lookups and ordering cheap; they are
+//! derived from the decimal text exactly. When a price arrives with more decimals than the
+//! book's current scale, the book rescales every key exactly (multiplying by a power of ten);
+//! a price that cannot be represented (more than [`MAX_PRICE_SCALE`] decimals, or overflow)
+//! is rejected with [`BookError::PriceOutOfRange`], never rounded.
+
+use crate::types::{Level, Side};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The largest number of decimals a book price may carry.
+pub const MAX_PRICE_SCALE: u32 = 18;
+
+const POW10: [i128; 39] = {
+    let mut t = [1i128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// Why a book operation failed. The book stays usable; after an error on a delta the caller
+/// should treat the book as suspect and resync.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BookError {
+    /// After applying the message the best bid is at or above the best ask.
+    Crossed {
+        /// Best bid price.
+        best_bid: Decimal,
+        /// Best ask price.
+        best_ask: Decimal,
+    },
+    /// A price that has too many decimals or is too large to key exactly, or is negative.
+    PriceOutOfRange(Decimal),
+    /// A negative quantity.
+    NegativeQty(Decimal),
+}
+
+impl fmt::Display for BookError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BookError::Crossed { best_bid, best_ask } => {
+                write!(
+                    f,
+                    "crossed book: best bid {best_bid} >= best ask {best_ask}"
+                )
+            }
+            BookError::PriceOutOfRange(p) => write!(f, "price {p} cannot be keyed exactly"),
+            BookError::NegativeQty(q) => write!(f, "negative quantity {q}"),
+        }
+    }
+}
+
+impl std::error::Error for BookError {}
+
+/// A top-N view of a book.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BookView {
+    /// Best bids, highest first.
+    pub bids: Vec<Level>,
+    /// Best asks, lowest first.
+    pub asks: Vec<Level>,
+}
+
+impl BookView {
+    /// Best bid of the view.
+    pub fn best_bid(&self) -> Option<Level> {
+        self.bids.first().copied()
+    }
+
+    /// Best ask of the view.
+    pub fn best_ask(&self) -> Option<Level> {
+        self.asks.first().copied()
+    }
+}
+
+/// A price-level order book with exact prices and quantities.
+#[derive(Clone, Debug, Default)]
+pub struct OrderBook {
+    scale: u32,
+    bids: BTreeMap<i64, Decimal>,
+    asks: BTreeMap<i64, Decimal>,
+    depth: Option<usize>,
+}
+
+impl OrderBook {
+    /// An empty book with no depth limit.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty book that keeps at most `depth` levels per side after every message
+    /// (Kraken and Poloniex do not send deletes for levels that leave their window).
+    pub fn with_depth(depth: usize) -> Self {
+        OrderBook {
+            depth: Some(depth),
+            ..Self::default()
+        }
+    }
+
+    /// The per-side depth limit, if any.
+    pub fn depth(&self) -> Option<usize> {
+        self.depth
+    }
+
+    /// Number of decimals of the integer price keys.
+    pub fn price_scale(&self) -> u32 {
+        self.scale
+    }
+
+    /// Replaces the whole book. Zero-quantity levels are skipped. The depth limit applies.
+    pub fn apply_snapshot(&mut self, bids: &[Level], asks: &[Level]) -> Result<(), BookError> {
+        self.bids.clear();
+        self.asks.clear();
+        for l in bids {
+            self.set(Side::Bid, l.price, l.qty)?;
+        }
+        for l in asks {
+            self.set(Side::Ask, l.price, l.qty)?;
+        }
+        self.truncate_to_depth();
+        self.check_crossed()
+    }
+
+    /// Applies an incremental update (absolute quantities, zero deletes, in the order given),
+    /// then truncates to the depth limit and checks that the book is not crossed. On
+    /// [`BookError::Crossed`] the update has been applied.
+    pub fn apply_delta(&mut self, bids: &[Level], asks: &[Level]) -> Result<(), BookError> {
+        for l in bids {
+            self.set(Side::Bid, l.price, l.qty)?;
+        }
+        for l in asks {
+            self.set(Side::Ask, l.price, l.qty)?;
+        }
+        self.truncate_to_depth();
+        self.check_crossed()
+    }
+
+    /// Sets one level to an absolute quantity; zero removes it (removing a missing level
+    /// is not an error). Does not truncate or check crossing.
+    pub fn set(&mut self, side: Side, price: Decimal, qty: Decimal) -> Result<(), BookError> {
+        if qty.is_sign_negative() && !qty.is_zero() {
+            return Err(BookError::NegativeQty(qty));
+        }
+        let key = self.key_growing(price)?;
+        let map = match side {
+            Side::Bid => &mut self.bids,
+            Side::Ask => &mut self.asks,
+        };
+        if qty.is_zero() {
+            map.remove(&key);
+        } else {
+            map.insert(key, qty);
+        }
+        Ok(())
+    }
+
+    /// The quantity at `price` on `side`, if the level exists.
+    pub fn qty_at(&self, side: Side, price: Decimal) -> Option<Decimal> {
+        let key = self.key_exact(price)?;
+        match side {
+            Side::Bid => self.bids.get(&key).copied(),
+            Side::Ask => self.asks.get(&key).copied(),
+        }
+    }
+
+    /// Keeps at most `depth` levels per side (the best ones).
+    pub fn truncate(&mut self, depth: usize) {
+        while self.bids.len() > depth {
+            self.bids.pop_first();
+        }
+        while self.asks.len() > depth {
+            self.asks.pop_last();
+        }
+    }
+
+    fn truncate_to_depth(&mut self) {
+        if let Some(d) = self.depth {
+            self.truncate(d);
+        }
+    }
+
+    /// `Err(Crossed)` if the best bid is at or above the best ask.
+    pub fn check_crossed(&self) -> Result<(), BookError> {
+        match (self.bids.last_key_value(), self.asks.first_key_value()) {
+            (Some((b, _)), Some((a, _))) if b >= a => Err(BookError::Crossed {
+                best_bid: self.price_of(*b),
+                best_ask: self.price_of(*a),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Removes every level (the depth limit stays).
+    pub fn clear(&mut self) {
+        self.bids.clear();
+        self.asks.clear();
+    }
+
+    /// True when both sides are empty.
+    pub fn is_empty(&self) -> bool {
+        self.bids.is_empty() && self.asks.is_empty()
+    }
+
+    /// Number of levels on a side.
+    pub fn len(&self, side: Side) -> usize {
+        match side {
+            Side::Bid => self.bids.len(),
+            Side::Ask => self.asks.len(),
+        }
+    }
+
+    /// Highest bid.
+    pub fn best_bid(&self) -> Option<Level> {
+        self.bids
+            .last_key_value()
+            .map(|(k, q)| Level::new(self.price_of(*k), *q))
+    }
+
+    /// Lowest ask.
+    pub fn best_ask(&self) -> Option<Level> {
+        self.asks
+            .first_key_value()
+            .map(|(k, q)| Level::new(self.price_of(*k), *q))
+    }
+
+    /// Midpoint of best bid and best ask.
+    pub fn mid(&self) -> Option<Decimal> {
+        let (b, a) = (self.best_bid()?, self.best_ask()?);
+        Some((b.price + a.price) / Decimal::TWO)
+    }
+
+    /// Best ask minus best bid.
+    pub fn spread(&self) -> Option<Decimal> {
+        Some(self.best_ask()?.price - self.best_bid()?.price)
+    }
+
+    /// Bids, best (highest) first.
+    pub fn bids(&self) -> impl Iterator<Item = Level> + '_ {
+        self.bids
+            .iter()
+            .rev()
+            .map(|(k, q)| Level::new(self.price_of(*k), *q))
+    }
+
+    /// Asks, best (lowest) first.
+    pub fn asks(&self) -> impl Iterator<Item = Level> + '_ {
+        self.asks
+            .iter()
+            .map(|(k, q)| Level::new(self.price_of(*k), *q))
+    }
+
+    /// The best `n` levels of each side.
+    pub fn top(&self, n: usize) -> BookView {
+        BookView {
+            bids: self.bids().take(n).collect(),
+            asks: self.asks().take(n).collect(),
+        }
+    }
+
+    /// Writes the best `n` levels of each side into `view`, reusing its allocations.
+    pub fn top_into(&self, n: usize, view: &mut BookView) {
+        view.bids.clear();
+        view.asks.clear();
+        view.bids.extend(self.bids().take(n));
+        view.asks.extend(self.asks().take(n));
+    }
+
+    fn price_of(&self, key: i64) -> Decimal {
+        Decimal::new(key, self.scale)
+    }
+
+    /// The key of `price` at the current scale, if exact.
+    fn key_exact(&self, price: Decimal) -> Option<i64> {
+        let m = price.mantissa();
+        let s = price.scale();
+        if m < 0 {
+            return None;
+        }
+        let v = if s <= self.scale {
+            m.checked_mul(POW10[(self.scale - s) as usize])?
+        } else {
+            let d = POW10[(s - self.scale) as usize];
+            if m % d != 0 {
+                return None;
+            }
+            m / d
+        };
+        i64::try_from(v).ok()
+    }
+
+    /// The key of `price`, rescaling the whole book first if the price is finer than the
+    /// current scale.
+    fn key_growing(&mut self, price: Decimal) -> Result<i64, BookError> {
+        if let Some(k) = self.key_exact(price) {
+            return Ok(k);
+        }
+        if price.is_sign_negative() && !price.is_zero() {
+            return Err(BookError::PriceOutOfRange(price));
+        }
+        // Finer than the book: grow to the written scale, or to the smallest exact one.
+        for target in [price.scale(), price.normalize().scale()] {
+            if target > self.scale && target <= MAX_PRICE_SCALE && self.rescale(target) {
+                if let Some(k) = self.key_exact(price) {
+                    return Ok(k);
+                }
+            }
+        }
+        Err(BookError::PriceOutOfRange(price))
+    }
+
+    /// Multiplies every key by `10^(new - old)`. Returns false (book unchanged) on overflow.
+    fn rescale(&mut self, new_scale: u32) -> bool {
+        let f = POW10[(new_scale - self.scale) as usize];
+        let conv = |m: &BTreeMap<i64, Decimal>| -> Option<BTreeMap<i64, Decimal>> {
+            m.iter()
+                .map(|(k, q)| Some((i64::try_from(i128::from(*k) * f).ok()?, *q)))
+                .collect()
+        };
+        match (conv(&self.bids), conv(&self.asks)) {
+            (Some(b), Some(a)) => {
+                self.bids = b;
+                self.asks = a;
+                self.scale = new_scale;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+    fn l(p: &str, q: &str) -> Level {
+        Level::new(d(p), d(q))
+    }
+
+    #[test]
+    fn snapshot_delta_and_views() {
+        let mut b = OrderBook::new();
+        b.apply_snapshot(
+            &[l("10.0", "1"), l("9.5", "2")],
+            &[l("10.5", "3"), l("11", "4")],
+        )
+        .unwrap();
+        assert_eq!(b.best_bid(), Some(l("10", "1")));
+        assert_eq!(b.best_ask(), Some(l("10.5", "3")));
+        assert_eq!(b.mid(), Some(d("10.25")));
+        assert_eq!(b.spread(), Some(d("0.5")));
+        b.apply_delta(&[l("10", "0"), l("9.75", "5")], &[l("12", "0")])
+            .unwrap();
+        assert_eq!(b.best_bid(), Some(l("9.75", "5")));
+        assert_eq!(b.top(1).asks, vec![l("10.5", "3")]);
+        assert_eq!(b.len(Side::Ask), 2);
+    }
+
+    #[test]
+    fn finer_prices_rescale_exactly() {
+        let mut b = OrderBook::new();
+        b.set(Side::Bid, d("1"), d("1")).unwrap();
+        assert_eq!(b.price_scale(), 0);
+        b.set(Side::Bid, d("0.25"), d("1")).unwrap();
+        assert_eq!(b.price_scale(), 2);
+        b.set(Side::Bid, d("0.000000000000000001"), d("1")).unwrap();
+        assert_eq!(b.price_scale(), 18);
+        assert_eq!(b.qty_at(Side::Bid, d("0.25")), Some(d("1")));
+        assert_eq!(b.bids().next(), Some(l("1", "1")));
+        // 19 decimals, or a price too large for the scale, cannot be keyed: rejected, not
+        // rounded, and the book is unchanged.
+        for p in ["0.0000000000000000001", "100"] {
+            assert_eq!(
+                b.set(Side::Bid, d(p), d("1")),
+                Err(BookError::PriceOutOfRange(d(p)))
+            );
+        }
+        assert_eq!(b.len(Side::Bid), 3);
+    }
+
+    #[test]
+    fn crossed_is_an_error_value() {
+        let mut b = OrderBook::new();
+        b.apply_snapshot(&[l("10", "1")], &[l("11", "1")]).unwrap();
+        let err = b.apply_delta(&[l("11", "2")], &[]).unwrap_err();
+        assert_eq!(
+            err,
+            BookError::Crossed {
+                best_bid: d("11"),
+                best_ask: d("11")
+            }
+        );
+    }
+
+    #[test]
+    fn depth_limit_truncates_worst_levels() {
+        let mut b = OrderBook::with_depth(2);
+        b.apply_snapshot(
+            &[l("3", "1"), l("2", "1"), l("1", "1")],
+            &[l("4", "1"), l("5", "1")],
+        )
+        .unwrap();
+        assert_eq!(b.len(Side::Bid), 2);
+        assert_eq!(b.bids().last(), Some(l("2", "1")));
+        b.apply_delta(&[], &[l("3.5", "1")]).unwrap();
+        assert_eq!(
+            b.asks().collect::<Vec<_>>(),
+            vec![l("3.5", "1"), l("4", "1")]
+        );
+    }
+
+    #[test]
+    fn deleting_a_missing_level_is_normal() {
+        let mut b = OrderBook::new();
+        b.apply_delta(&[l("1", "0")], &[l("2", "0")]).unwrap();
+        assert!(b.is_empty());
+        assert_eq!(
+            b.set(Side::Bid, d("1"), d("-1")),
+            Err(BookError::NegativeQty(d("-1")))
+        );
+    }
+}

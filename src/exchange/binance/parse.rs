@@ -1,0 +1,345 @@
+//! Binance frame parsing: one text frame → normalized [`Message`]s.
+
+use super::wire::{BookTicker, DepthSnapshot, DepthUpdate, Peek, TradeEvent, WireLevel};
+use crate::exchange::{Control, Message, ParseError, ParseErrorKind};
+use crate::types::num::parse_decimal;
+use crate::types::{
+    BookDelta, BookSnapshot, Exchange, Level, MarketEvent, Meta, SeqIds, Symbol, TakerSide, Ticker,
+    Timestamp, Trade,
+};
+
+/// What a stream name (`nknusdt@depth@100ms`) carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Diff,
+    Partial,
+    BookTicker,
+    Trade,
+    Unsupported,
+    Shutdown,
+}
+
+fn kind_of(stream: &str) -> Kind {
+    if stream == "!serverShutdown" {
+        return Kind::Shutdown;
+    }
+    let channel = stream.split_once('@').map_or("", |(_, c)| c);
+    let base = channel.split('@').next().unwrap_or("");
+    match base {
+        "depth" => Kind::Diff,
+        "depth5" | "depth10" | "depth20" => Kind::Partial,
+        "bookTicker" => Kind::BookTicker,
+        "trade" | "aggTrade" => Kind::Trade,
+        _ => Kind::Unsupported,
+    }
+}
+
+/// Parses one frame from a Binance market-stream connection (combined `/stream` or raw `/ws`),
+/// received at `received_at`. `exchange` is [`Exchange::Binance`] or
+/// [`Exchange::BinanceUsdM`]; it is stamped on the events.
+///
+/// Unsupported channels (klines, tickers) yield no messages.
+pub fn parse(
+    exchange: Exchange,
+    frame: &str,
+    received_at: Timestamp,
+) -> Result<Vec<Message>, ParseError> {
+    let err = |kind| ParseError::new(exchange, kind, frame);
+    // Fast path: `{"stream":"<name>","data":<payload>}` as Binance sends it, parsed in one pass.
+    if let Some((stream, data)) = split_envelope(frame) {
+        match parse_payload(exchange, kind_of(stream), Some(stream), data, received_at) {
+            // An envelope with unusual layout: the full parse below decides.
+            Err(ParseErrorKind::Json(_)) => {}
+            result => return result.map_err(err),
+        }
+    }
+    let peek: Peek<'_> =
+        serde_json::from_str(frame).map_err(|e| err(ParseErrorKind::Json(e.to_string())))?;
+    if let (Some(stream), Some(data)) = (peek.stream, peek.data) {
+        return parse_payload(
+            exchange,
+            kind_of(stream),
+            Some(stream),
+            data.get(),
+            received_at,
+        )
+        .map_err(err);
+    }
+    let kind = match peek.e {
+        Some("depthUpdate") => Kind::Diff,
+        Some("bookTicker") => Kind::BookTicker,
+        Some("trade" | "aggTrade") => Kind::Trade,
+        Some("serverShutdown") => Kind::Shutdown,
+        Some(_) => Kind::Unsupported,
+        None if peek.last_update_id.is_some() => Kind::Partial,
+        None if peek.u.is_some() => Kind::BookTicker,
+        None => {
+            let id = peek.id.as_ref().and_then(serde_json::Value::as_i64);
+            if let Some(code) = peek.code {
+                let message = peek.msg.unwrap_or_default();
+                return Ok(vec![Message::Control(Control::Error {
+                    code: Some(code),
+                    message,
+                    id,
+                })]);
+            }
+            if peek.id.is_some() || peek.result.is_some() {
+                return Ok(vec![Message::Control(Control::Ack { id })]);
+            }
+            return Err(err(ParseErrorKind::UnknownMessage));
+        }
+    };
+    parse_payload(exchange, kind, None, frame, received_at).map_err(err)
+}
+
+/// Splits `{"stream":"x","data":{...}}` without a JSON pass; `None` if the frame has another
+/// shape (the slow path then handles it).
+fn split_envelope(frame: &str) -> Option<(&str, &str)> {
+    let rest = frame.strip_prefix("{\"stream\":\"")?;
+    let end = rest.find('"')?;
+    let stream = &rest[..end];
+    let data = rest[end..].strip_prefix("\",\"data\":")?;
+    let data = data.trim_end().strip_suffix('}')?;
+    Some((stream, data))
+}
+
+fn json_err(e: serde_json::Error) -> ParseErrorKind {
+    ParseErrorKind::Json(e.to_string())
+}
+
+fn meta(
+    exchange: Exchange,
+    wire_symbol: &str,
+    exchange_ms: Option<u64>,
+    received_at: Timestamp,
+) -> Result<Meta, ParseErrorKind> {
+    let symbol = Symbol::from_venue(exchange, wire_symbol).map_err(ParseErrorKind::Symbol)?;
+    Ok(Meta {
+        exchange,
+        symbol,
+        exchange_time: exchange_ms.map(Timestamp::from_unix_millis),
+        received_at,
+    })
+}
+
+fn dec(field: &'static str, text: &str) -> Result<rust_decimal::Decimal, ParseErrorKind> {
+    parse_decimal(text).map_err(|error| ParseErrorKind::Number { field, error })
+}
+
+fn levels(field: &'static str, wire: &[WireLevel<'_>]) -> Result<Vec<Level>, ParseErrorKind> {
+    wire.iter()
+        .map(|[p, q]| Ok(Level::new(dec(field, p)?, dec(field, q)?)))
+        .collect()
+}
+
+fn parse_payload(
+    exchange: Exchange,
+    kind: Kind,
+    stream: Option<&str>,
+    data: &str,
+    received_at: Timestamp,
+) -> Result<Vec<Message>, ParseErrorKind> {
+    let event = match kind {
+        Kind::Diff => {
+            let w: DepthUpdate<'_> = serde_json::from_str(data).map_err(json_err)?;
+            MarketEvent::Delta(BookDelta {
+                meta: meta(exchange, w.symbol, Some(w.event_time), received_at)?,
+                bids: levels("b", &w.bids)?,
+                asks: levels("a", &w.asks)?,
+                seq: SeqIds {
+                    first_id: Some(w.first_id),
+                    last_id: Some(w.last_id),
+                    prev_id: w.prev_id,
+                },
+                checksum: None,
+            })
+        }
+        Kind::Partial => {
+            // Partial depth has no symbol field; the stream name carries it.
+            let name = stream.and_then(|s| s.split('@').next()).unwrap_or_default();
+            let w: DepthSnapshot<'_> = serde_json::from_str(data).map_err(json_err)?;
+            let upper = name.to_ascii_uppercase();
+            MarketEvent::Snapshot(snapshot_from_wire(exchange, &upper, w, received_at)?)
+        }
+        Kind::BookTicker => {
+            let w: BookTicker<'_> = serde_json::from_str(data).map_err(json_err)?;
+            MarketEvent::Ticker(Ticker {
+                meta: meta(exchange, w.symbol, w.event_time, received_at)?,
+                bid: Some(Level::new(dec("b", w.bid)?, dec("B", w.bid_qty)?)),
+                ask: Some(Level::new(dec("a", w.ask)?, dec("A", w.ask_qty)?)),
+                last: None,
+                update_id: Some(w.update_id),
+            })
+        }
+        Kind::Trade => {
+            let w: TradeEvent<'_> = serde_json::from_str(data).map_err(json_err)?;
+            MarketEvent::Trade(Trade {
+                meta: meta(exchange, w.symbol, Some(w.trade_time), received_at)?,
+                id: w.agg_id.or(w.trade_id),
+                price: dec("p", w.price)?,
+                qty: dec("q", w.qty)?,
+                taker_side: if w.buyer_is_maker {
+                    TakerSide::Sell
+                } else {
+                    TakerSide::Buy
+                },
+            })
+        }
+        Kind::Shutdown => return Ok(vec![Message::Control(Control::ServerShutdown)]),
+        Kind::Unsupported => {
+            // Validate the JSON so a malformed frame is still reported.
+            serde_json::from_str::<serde::de::IgnoredAny>(data).map_err(json_err)?;
+            return Ok(Vec::new());
+        }
+    };
+    Ok(vec![Message::Market(event)])
+}
+
+fn snapshot_from_wire(
+    exchange: Exchange,
+    wire_symbol: &str,
+    w: DepthSnapshot<'_>,
+    received_at: Timestamp,
+) -> Result<BookSnapshot, ParseErrorKind> {
+    Ok(BookSnapshot {
+        meta: meta(exchange, wire_symbol, w.event_time, received_at)?,
+        bids: levels("bids", &w.bids)?,
+        asks: levels("asks", &w.asks)?,
+        seq: SeqIds {
+            first_id: None,
+            last_id: Some(w.last_update_id),
+            prev_id: None,
+        },
+        checksum: None,
+    })
+}
+
+/// Parses a REST depth snapshot body (`GET /api/v3/depth`, `/fapi/v1/depth`) for
+/// `symbol` (Binance form, e.g. `NKNUSDT`), received at `received_at`.
+pub fn parse_depth_snapshot(
+    exchange: Exchange,
+    wire_symbol: &str,
+    body: &str,
+    received_at: Timestamp,
+) -> Result<BookSnapshot, ParseError> {
+    let err = |kind| ParseError::new(exchange, kind, body);
+    let w: DepthSnapshot<'_> = serde_json::from_str(body).map_err(|e| err(json_err(e)))?;
+    snapshot_from_wire(exchange, wire_symbol, w, received_at).map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    const T: Timestamp = Timestamp::from_unix_millis(7);
+
+    fn one(frame: &str) -> MarketEvent {
+        match parse(Exchange::Binance, frame, T).unwrap().pop() {
+            Some(Message::Market(e)) => e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn diff_depth_from_the_capture() {
+        let f = r#"{"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1633998512568,"s":"NKNUSDT","U":499869753,"u":499869754,"b":[["0.35170000","4265.00000000"]],"a":[["0.35290000","10968.00000000"]]}}"#;
+        let MarketEvent::Delta(d) = one(f) else {
+            panic!()
+        };
+        assert_eq!(d.meta.symbol.as_str(), "NKN-USDT");
+        assert_eq!(d.meta.received_at, T);
+        assert_eq!(
+            d.meta.exchange_time,
+            Some(Timestamp::from_unix_millis(1633998512568))
+        );
+        assert_eq!(
+            d.seq,
+            SeqIds {
+                first_id: Some(499869753),
+                last_id: Some(499869754),
+                prev_id: None
+            }
+        );
+        assert_eq!(
+            d.bids,
+            vec![Level::new(
+                Decimal::from_str("0.3517").unwrap(),
+                Decimal::from(4265)
+            )]
+        );
+        assert_eq!(d.asks[0].price.to_string(), "0.35290000");
+    }
+
+    #[test]
+    fn book_ticker_trade_and_controls() {
+        let f = r#"{"stream":"nknusdt@bookTicker","data":{"u":499869754,"s":"NKNUSDT","b":"0.35170000","B":"4265.00000000","a":"0.35290000","A":"10968.00000000"}}"#;
+        let MarketEvent::Ticker(t) = one(f) else {
+            panic!()
+        };
+        assert_eq!(t.update_id, Some(499869754));
+        assert_eq!(t.ask.unwrap().qty, Decimal::from(10968));
+        let f = r#"{"e":"aggTrade","E":1,"s":"BTCUSDT","a":5,"p":"1.5","q":"2","f":1,"l":2,"T":3,"m":true,"M":true}"#;
+        let MarketEvent::Trade(tr) = one(f) else {
+            panic!()
+        };
+        assert_eq!((tr.id, tr.taker_side), (Some(5), TakerSide::Sell));
+        let msgs = parse(Exchange::Binance, r#"{"result":null,"id":1}"#, T).unwrap();
+        assert_eq!(msgs, vec![Message::Control(Control::Ack { id: Some(1) })]);
+        let msgs = parse(
+            Exchange::Binance,
+            r#"{"code":2,"msg":"Invalid request","id":7}"#,
+            T,
+        )
+        .unwrap();
+        assert!(matches!(
+            &msgs[0],
+            Message::Control(Control::Error {
+                code: Some(2),
+                id: Some(7),
+                ..
+            })
+        ));
+        let msgs = parse(
+            Exchange::Binance,
+            r#"{"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1}}"#,
+            T,
+        )
+        .unwrap();
+        assert_eq!(msgs, vec![Message::Control(Control::ServerShutdown)]);
+    }
+
+    #[test]
+    fn malformed_frames_are_typed_errors_that_keep_the_frame() {
+        let bad = r#"{"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":1,"u":2,"b":[["0.3x","1"]],"a":[]}}"#;
+        let e = parse(Exchange::Binance, bad, T).unwrap_err();
+        assert!(
+            matches!(e.kind, ParseErrorKind::Number { field: "b", .. }),
+            "{e}"
+        );
+        assert_eq!(&*e.frame, bad);
+        assert!(!e.is_terminal());
+        let e = parse(Exchange::Binance, "{not json", T).unwrap_err();
+        assert!(matches!(e.kind, ParseErrorKind::Json(_)));
+        let e = parse(
+            Exchange::Binance,
+            r#"{"stream":"nknusdt@depth","data":{"e":"depthUpdate"}}"#,
+            T,
+        )
+        .unwrap_err();
+        assert!(matches!(e.kind, ParseErrorKind::Json(_)));
+        let e = parse(Exchange::Binance, r#"{"hello":1}"#, T).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::UnknownMessage);
+    }
+
+    #[test]
+    fn partial_depth_takes_the_symbol_from_the_stream() {
+        let f = r#"{"stream":"btcusdt@depth5@100ms","data":{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]}}"#;
+        let MarketEvent::Snapshot(s) = one(f) else {
+            panic!()
+        };
+        assert_eq!(s.meta.symbol.as_str(), "BTC-USDT");
+        assert_eq!(s.seq.last_id, Some(160));
+    }
+}

@@ -1,0 +1,108 @@
+//! Binance stream names, combined-stream URLs, live `SUBSCRIBE` messages and REST snapshot
+//! URLs.
+
+use super::Market;
+use crate::types::Symbol;
+
+/// Production spot market-stream base.
+pub const SPOT_WS: &str = "wss://stream.binance.com:9443";
+/// Production spot REST base.
+pub const SPOT_REST: &str = "https://api.binance.com";
+/// Production USD-M book-data stream base (routed `/public` path since 2026-04).
+pub const USDM_WS: &str = "wss://fstream.binance.com/public";
+/// Production USD-M REST base.
+pub const USDM_REST: &str = "https://fapi.binance.com";
+
+/// A market-stream channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// Diff depth every 100 ms (`@depth@100ms`).
+    Depth100ms,
+    /// Diff depth every 1000 ms (`@depth`).
+    Depth,
+    /// Best bid/ask (`@bookTicker`).
+    BookTicker,
+    /// Aggregate trades (`@aggTrade`).
+    AggTrade,
+    /// Raw trades (`@trade`).
+    Trade,
+}
+
+/// The stream name, e.g. `btcusdt@depth@100ms`.
+pub fn stream_name(symbol: &Symbol, channel: Channel) -> String {
+    let suffix = match channel {
+        Channel::Depth100ms => "depth@100ms",
+        Channel::Depth => "depth",
+        Channel::BookTicker => "bookTicker",
+        Channel::AggTrade => "aggTrade",
+        Channel::Trade => "trade",
+    };
+    format!("{}@{suffix}", symbol.binance_stream_name())
+}
+
+/// A combined-stream URL: `<base>/stream?streams=a/b/c`.
+pub fn combined_stream_url(base: &str, streams: &[String]) -> String {
+    format!(
+        "{}/stream?streams={}",
+        base.trim_end_matches('/'),
+        streams.join("/")
+    )
+}
+
+/// A live `SUBSCRIBE` request.
+pub fn subscribe_message(streams: &[String], id: u64) -> String {
+    serde_json::json!({"method": "SUBSCRIBE", "params": streams, "id": id}).to_string()
+}
+
+/// A live `UNSUBSCRIBE` request.
+pub fn unsubscribe_message(streams: &[String], id: u64) -> String {
+    serde_json::json!({"method": "UNSUBSCRIBE", "params": streams, "id": id}).to_string()
+}
+
+/// The REST depth-snapshot URL. Spot accepts `limit` up to 5000; USD-M only 5, 10, 20, 50,
+/// 100, 500 or 1000, so the limit is rounded up to the next allowed value there.
+pub fn depth_snapshot_url(rest_base: &str, market: Market, symbol: &Symbol, limit: u32) -> String {
+    let base = rest_base.trim_end_matches('/');
+    let wire = format!("{}{}", symbol.base(), symbol.quote());
+    match market {
+        Market::Spot => format!(
+            "{base}/api/v3/depth?symbol={wire}&limit={}",
+            limit.clamp(1, 5000)
+        ),
+        Market::UsdM => {
+            let allowed = [5, 10, 20, 50, 100, 500, 1000];
+            let l = allowed.into_iter().find(|a| *a >= limit).unwrap_or(1000);
+            format!("{base}/fapi/v1/depth?symbol={wire}&limit={l}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_names_urls_and_messages() {
+        let s = Symbol::parse("BTC-USDT").unwrap();
+        let streams = vec![
+            stream_name(&s, Channel::Depth100ms),
+            stream_name(&s, Channel::BookTicker),
+        ];
+        assert_eq!(
+            combined_stream_url(SPOT_WS, &streams),
+            "wss://stream.binance.com:9443/stream?streams=btcusdt@depth@100ms/btcusdt@bookTicker"
+        );
+        assert_eq!(
+            subscribe_message(&streams, 1),
+            r#"{"id":1,"method":"SUBSCRIBE","params":["btcusdt@depth@100ms","btcusdt@bookTicker"]}"#
+        );
+        assert_eq!(
+            depth_snapshot_url(SPOT_REST, Market::Spot, &s, 5000),
+            "https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=5000"
+        );
+        assert_eq!(
+            depth_snapshot_url(USDM_REST, Market::UsdM, &s, 200),
+            "https://fapi.binance.com/fapi/v1/depth?symbol=BTCUSDT&limit=500"
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! Venue adapters: pure, sans-IO parsing, subscription building and sync rules.
+//!
+//! Each venue module has the same four parts: `wire` (serde structs mirroring the exchange's
+//! JSON), `parse` (one text frame plus its receive time → [`Message`]s or a [`ParseError`]),
+//! `subscription` (subscribe/unsubscribe messages and URLs) and `sync` (a sequencer that
+//! returns [`Decision`]s). [`BookTracker`] composes a sequencer with an
+//! [`OrderBook`](crate::book::OrderBook); the actor layer and the replay tool both drive it.
+
+pub mod binance;
+pub mod kraken;
+pub mod poloniex;
+mod tracker;
+
+pub use tracker::{BookTracker, Outcome, ResyncReason, SyncState, TrackerConfig};
+
+use crate::types::num::NumError;
+use crate::types::{Exchange, MarketEvent, Symbol, SymbolError, Timestamp};
+use std::fmt;
+
+/// One thing a frame said: market data, or a control message about the connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// Normalized market data.
+    Market(MarketEvent),
+    /// Connection / subscription control.
+    Control(Control),
+}
+
+/// Control messages, normalized across venues.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Control {
+    /// A subscription was confirmed (per symbol where the venue says which).
+    Subscribed {
+        /// Venue channel name (`book`, `book_lv2`, `depth@100ms`, ...).
+        channel: String,
+        /// The symbol, where the acknowledgement names one.
+        symbol: Option<Symbol>,
+    },
+    /// A subscription was removed.
+    Unsubscribed {
+        /// Venue channel name.
+        channel: String,
+        /// The symbol, where the acknowledgement names one.
+        symbol: Option<Symbol>,
+    },
+    /// A request (subscribe, property, ...) was acknowledged without detail.
+    Ack {
+        /// The request id echoed by the venue.
+        id: Option<i64>,
+    },
+    /// A venue error reply (bad subscription, rate limit, ...).
+    Error {
+        /// The venue's numeric code, if any.
+        code: Option<i64>,
+        /// The venue's message.
+        message: String,
+        /// The request id it refers to, if any.
+        id: Option<i64>,
+    },
+    /// Application-level heartbeat.
+    Heartbeat,
+    /// Reply to an application-level ping.
+    Pong {
+        /// The request id echoed, if any.
+        id: Option<i64>,
+    },
+    /// The venue's system status (`online`, `maintenance`, ...).
+    SystemStatus {
+        /// True when the venue reports normal operation.
+        online: bool,
+        /// The status text.
+        status: String,
+    },
+    /// The venue announced that it will close the connection (reconnect now).
+    ServerShutdown,
+    /// Instrument reference data (Kraken v2 `instrument` channel): the precisions that the
+    /// book checksum is computed at.
+    Instrument {
+        /// Symbol.
+        symbol: Symbol,
+        /// Decimals of prices.
+        price_precision: u32,
+        /// Decimals of quantities.
+        qty_precision: u32,
+    },
+}
+
+/// Why a frame could not be parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// Not valid JSON, or JSON of an unexpected shape (serde's message).
+    Json(String),
+    /// A price, size or id that is not an exact non-negative decimal.
+    Number {
+        /// The wire field.
+        field: &'static str,
+        /// What was wrong with it.
+        error: NumError,
+    },
+    /// A symbol that cannot be normalized.
+    Symbol(SymbolError),
+    /// Valid JSON of a kind this adapter does not know.
+    UnknownMessage,
+    /// A required field is missing or has a value outside its domain.
+    Field(&'static str),
+}
+
+/// A frame that could not be parsed. The frame is kept for diagnosis; parsing errors are
+/// never terminal for a connection (the next frame may be fine).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// The venue whose adapter rejected it.
+    pub exchange: Exchange,
+    /// What was wrong.
+    pub kind: ParseErrorKind,
+    /// The offending frame, as received.
+    pub frame: Box<str>,
+}
+
+impl ParseError {
+    /// Builds an error keeping the frame.
+    pub fn new(exchange: Exchange, kind: ParseErrorKind, frame: &str) -> Self {
+        ParseError {
+            exchange,
+            kind,
+            frame: frame.into(),
+        }
+    }
+
+    /// Parse errors concern one frame only; the connection and other books carry on.
+    pub fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: String = self.frame.chars().take(200).collect();
+        let more = if self.frame.len() > shown.len() {
+            "…"
+        } else {
+            ""
+        };
+        match &self.kind {
+            ParseErrorKind::Json(e) => {
+                write!(f, "{}: bad JSON ({e}) in {shown:?}{more}", self.exchange)
+            }
+            ParseErrorKind::Number { field, error } => {
+                write!(
+                    f,
+                    "{}: field `{field}`: {error} in {shown:?}{more}",
+                    self.exchange
+                )
+            }
+            ParseErrorKind::Symbol(e) => write!(f, "{}: {e} in {shown:?}{more}", self.exchange),
+            ParseErrorKind::UnknownMessage => {
+                write!(f, "{}: unknown message {shown:?}{more}", self.exchange)
+            }
+            ParseErrorKind::Field(name) => {
+                write!(
+                    f,
+                    "{}: missing or invalid field `{name}` in {shown:?}{more}",
+                    self.exchange
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses one text frame from `exchange` (dispatch by `match`, no trait objects).
+pub fn parse(
+    exchange: Exchange,
+    frame: &str,
+    received_at: Timestamp,
+) -> Result<Vec<Message>, ParseError> {
+    match exchange {
+        Exchange::Binance | Exchange::BinanceUsdM => binance::parse(exchange, frame, received_at),
+        Exchange::Kraken => kraken::parse(frame, received_at),
+        Exchange::Poloniex => poloniex::parse(frame, received_at),
+    }
+}
+
+/// What a sequencer decided about one book message. The caller acts on it: apply to the
+/// book, fetch a snapshot, or resync.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// In sequence: apply it.
+    Apply,
+    /// Not synced yet; the message was buffered until the snapshot arrives. When
+    /// `fetch_snapshot` is true the caller should request one now.
+    Buffered {
+        /// Request a snapshot now.
+        fetch_snapshot: bool,
+    },
+    /// Not synced and nothing to buffer for (snapshot-in-stream venues): ignore it.
+    Ignore,
+    /// Already covered by the book: drop it.
+    DropStale,
+    /// Messages were lost between the book and this one: the book is invalid, resync.
+    Gap {
+        /// The id that should have come next.
+        expected: u64,
+        /// The id that came.
+        received: u64,
+    },
+}

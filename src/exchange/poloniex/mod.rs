@@ -1,0 +1,15 @@
+//! Poloniex spot WebSocket v3 (`wss://ws.poloniex.com/ws/public`): `book_lv2`, `trades`,
+//! `ticker`.
+//!
+//! Protocol: `shared/docs/exchange-protocols.md` §4.
+
+mod parse;
+pub mod subscription;
+mod sync;
+mod wire;
+
+pub use parse::parse;
+pub use sync::PoloniexSync;
+
+/// Levels per side that `book_lv2` maintains.
+pub const BOOK_DEPTH: usize = 20;

@@ -1,0 +1,344 @@
+//! One book's sync state machine: a venue sequencer plus an [`OrderBook`], with checksum
+//! verification. Pure: the caller feeds events and acts on the [`Outcome`]s (fetch a snapshot,
+//! resubscribe, publish the book).
+
+use super::{binance, kraken, poloniex, Decision};
+use crate::book::{BookError, OrderBook};
+use crate::types::{BookDelta, BookSnapshot, Checksum, Exchange, Symbol};
+use std::fmt;
+
+/// Settings of one tracked book.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrackerConfig {
+    /// Keep at most this many levels per side (Kraken: the subscribed depth; Poloniex: 20).
+    /// `None` uses the venue default (Kraken 10, Poloniex 20, Binance unlimited).
+    pub depth: Option<usize>,
+    /// Kraken v2 checksum precisions `(price_precision, qty_precision)` from the
+    /// `instrument` channel. Kraken v1 books learn them from the snapshot's fixed decimals.
+    pub kraken_precision: Option<(u32, u32)>,
+}
+
+/// Where a book is in its life cycle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SyncState {
+    /// Waiting for the first snapshot.
+    Syncing,
+    /// In sync: every message so far chained and verified.
+    Live,
+    /// The book was found invalid and is waiting for a fresh snapshot.
+    Resyncing(ResyncReason),
+}
+
+/// Why a book had to be resynced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResyncReason {
+    /// An update id is missing.
+    Gap {
+        /// The id that should have come next.
+        expected: u64,
+        /// The id that came.
+        received: u64,
+    },
+    /// The venue's checksum disagrees with the book.
+    ChecksumMismatch {
+        /// The venue's value.
+        expected: u32,
+        /// Ours.
+        computed: u32,
+    },
+    /// The book could not take the message (crossed, unrepresentable price).
+    Book(BookError),
+}
+
+impl fmt::Display for ResyncReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResyncReason::Gap { expected, received } => {
+                write!(f, "sequence gap: expected {expected}, received {received}")
+            }
+            ResyncReason::ChecksumMismatch { expected, computed } => {
+                write!(f, "checksum mismatch: venue {expected}, book {computed}")
+            }
+            ResyncReason::Book(e) => write!(f, "book error: {e}"),
+        }
+    }
+}
+
+/// What happened when the tracker took an event. One event can produce several outcomes
+/// (a snapshot that releases buffered deltas yields one `Applied` per message).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The book changed; `update_id` is the venue's id for it, where it has one.
+    Applied {
+        /// Venue update id (Binance `u` / `lastUpdateId`, Poloniex `id`).
+        update_id: Option<u64>,
+        /// True for a snapshot.
+        snapshot: bool,
+    },
+    /// Buffered until the snapshot arrives (Binance).
+    Buffered,
+    /// Fetch a REST snapshot now (Binance): first sync, refetch, or resync.
+    FetchSnapshot,
+    /// Dropped: the book already covers it.
+    Stale,
+    /// Ignored: no snapshot yet on a venue that sends snapshots in-stream.
+    Ignored,
+    /// The venue's checksum matched the book.
+    ChecksumOk,
+    /// The book is invalid. Binance: a `FetchSnapshot` follows; Kraken and Poloniex: the
+    /// caller must resubscribe the symbol to get a fresh snapshot.
+    Resync(ResyncReason),
+}
+
+#[derive(Clone, Debug)]
+enum Sequencer {
+    Binance(binance::BinanceSync),
+    Kraken(kraken::KrakenSync),
+    Poloniex(poloniex::PoloniexSync),
+}
+
+/// Tracks one (exchange, symbol) book: sequencing, application, checksums.
+#[derive(Clone, Debug)]
+pub struct BookTracker {
+    exchange: Exchange,
+    symbol: Symbol,
+    book: OrderBook,
+    seq: Sequencer,
+    state: SyncState,
+    last_update_id: Option<u64>,
+    /// Kraken checksum formatting `(price decimals, qty decimals)`.
+    checksum_format: Option<(u32, u32)>,
+    fixed_format: bool,
+}
+
+impl BookTracker {
+    /// A tracker for `symbol` on `exchange`.
+    pub fn new(exchange: Exchange, symbol: Symbol, config: TrackerConfig) -> Self {
+        let (seq, default_depth) = match exchange {
+            Exchange::Binance => (
+                Sequencer::Binance(binance::BinanceSync::new(binance::Market::Spot)),
+                None,
+            ),
+            Exchange::BinanceUsdM => (
+                Sequencer::Binance(binance::BinanceSync::new(binance::Market::UsdM)),
+                None,
+            ),
+            Exchange::Kraken => (Sequencer::Kraken(kraken::KrakenSync::new()), Some(10)),
+            Exchange::Poloniex => (
+                Sequencer::Poloniex(poloniex::PoloniexSync::new()),
+                Some(poloniex::BOOK_DEPTH),
+            ),
+        };
+        let book = match config.depth.or(default_depth) {
+            Some(d) => OrderBook::with_depth(d),
+            None => OrderBook::new(),
+        };
+        BookTracker {
+            exchange,
+            symbol,
+            book,
+            seq,
+            state: SyncState::Syncing,
+            last_update_id: None,
+            checksum_format: config.kraken_precision,
+            fixed_format: config.kraken_precision.is_some(),
+        }
+    }
+
+    /// The venue.
+    pub fn exchange(&self) -> Exchange {
+        self.exchange
+    }
+
+    /// The symbol.
+    pub fn symbol(&self) -> &Symbol {
+        &self.symbol
+    }
+
+    /// The book (only meaningful while [`SyncState::Live`]).
+    pub fn book(&self) -> &OrderBook {
+        &self.book
+    }
+
+    /// The sync state.
+    pub fn state(&self) -> &SyncState {
+        &self.state
+    }
+
+    /// The venue's id of the last applied message, where it has one.
+    pub fn last_update_id(&self) -> Option<u64> {
+        self.last_update_id
+    }
+
+    /// Sets the Kraken v2 checksum precisions (from the `instrument` channel).
+    pub fn set_kraken_precision(&mut self, price_precision: u32, qty_precision: u32) {
+        self.checksum_format = Some((price_precision, qty_precision));
+        self.fixed_format = true;
+    }
+
+    /// Marks the book invalid and starts over (after a reconnect, or on the caller's
+    /// decision). Binance asks for a snapshot on the next delta.
+    pub fn reset(&mut self, reason: ResyncReason) {
+        self.invalidate(reason);
+    }
+
+    fn invalidate(&mut self, reason: ResyncReason) {
+        self.book.clear();
+        self.last_update_id = None;
+        match &mut self.seq {
+            Sequencer::Binance(s) => s.reset(),
+            Sequencer::Kraken(s) => s.reset(),
+            Sequencer::Poloniex(s) => s.reset(),
+        }
+        self.state = SyncState::Resyncing(reason);
+    }
+
+    /// Takes a snapshot (REST for Binance, in-stream for Kraken and Poloniex).
+    pub fn on_snapshot(&mut self, snap: BookSnapshot, out: &mut Vec<Outcome>) {
+        let replay = match &mut self.seq {
+            Sequencer::Binance(s) => {
+                let id = snap.seq.last_id.unwrap_or(0);
+                match s.on_snapshot(id) {
+                    binance::SnapshotDecision::Apply { replay, dropped } => {
+                        out.extend(std::iter::repeat_n(Outcome::Stale, dropped));
+                        replay
+                    }
+                    binance::SnapshotDecision::Refetch { .. } => {
+                        out.push(Outcome::FetchSnapshot);
+                        return;
+                    }
+                }
+            }
+            Sequencer::Kraken(s) => {
+                s.on_snapshot();
+                Vec::new()
+            }
+            Sequencer::Poloniex(s) => {
+                s.on_snapshot(snap.seq.last_id.unwrap_or(0));
+                Vec::new()
+            }
+        };
+        if let Err(e) = self.book.apply_snapshot(&snap.bids, &snap.asks) {
+            self.fail(ResyncReason::Book(e), out);
+            return;
+        }
+        if self.exchange == Exchange::Kraken && !self.fixed_format {
+            // Kraken v1 sends fixed decimals; the snapshot tells us how many.
+            let p = snap
+                .bids
+                .iter()
+                .chain(&snap.asks)
+                .map(|l| l.price.scale())
+                .max();
+            let q = snap
+                .bids
+                .iter()
+                .chain(&snap.asks)
+                .map(|l| l.qty.scale())
+                .max();
+            self.checksum_format = p.zip(q);
+        }
+        self.last_update_id = snap.seq.last_id;
+        self.state = SyncState::Live;
+        out.push(Outcome::Applied {
+            update_id: snap.seq.last_id,
+            snapshot: true,
+        });
+        if !self.verify_checksum(snap.checksum, out) {
+            return;
+        }
+        let mut replay = replay.into_iter();
+        for delta in replay.by_ref() {
+            self.on_delta(delta, out);
+            if !matches!(self.state, SyncState::Live) {
+                break;
+            }
+        }
+        if let Sequencer::Binance(s) = &mut self.seq {
+            // A gap inside the buffer: what is left is the start of the next sync.
+            replay.for_each(|d| s.buffer(d));
+        }
+    }
+
+    /// Takes an incremental update.
+    pub fn on_delta(&mut self, delta: BookDelta, out: &mut Vec<Outcome>) {
+        let decision = match &mut self.seq {
+            Sequencer::Binance(s) => s.decide(&delta.seq),
+            Sequencer::Kraken(s) => s.decide(),
+            Sequencer::Poloniex(s) => s.decide(&delta.seq),
+        };
+        match decision {
+            Decision::Apply => {}
+            Decision::Buffered { fetch_snapshot } => {
+                if let Sequencer::Binance(s) = &mut self.seq {
+                    s.buffer(delta);
+                }
+                out.push(Outcome::Buffered);
+                if fetch_snapshot {
+                    out.push(Outcome::FetchSnapshot);
+                }
+                return;
+            }
+            Decision::Ignore => {
+                out.push(Outcome::Ignored);
+                return;
+            }
+            Decision::DropStale => {
+                out.push(Outcome::Stale);
+                return;
+            }
+            Decision::Gap { expected, received } => {
+                self.fail(ResyncReason::Gap { expected, received }, out);
+                if let Sequencer::Binance(s) = &mut self.seq {
+                    // The delta after the gap is valid data: it starts the new buffer.
+                    s.buffer(delta);
+                }
+                return;
+            }
+        }
+        if let Err(e) = self.book.apply_delta(&delta.bids, &delta.asks) {
+            self.fail(ResyncReason::Book(e), out);
+            return;
+        }
+        if delta.seq.last_id.is_some() {
+            self.last_update_id = delta.seq.last_id;
+        }
+        out.push(Outcome::Applied {
+            update_id: delta.seq.last_id,
+            snapshot: false,
+        });
+        self.verify_checksum(delta.checksum, out);
+    }
+
+    fn fail(&mut self, reason: ResyncReason, out: &mut Vec<Outcome>) {
+        self.invalidate(reason.clone());
+        out.push(Outcome::Resync(reason));
+        if let Sequencer::Binance(s) = &mut self.seq {
+            s.mark_fetch_requested();
+            out.push(Outcome::FetchSnapshot);
+        }
+    }
+
+    /// Returns false if the book was invalidated.
+    fn verify_checksum(&mut self, checksum: Option<Checksum>, out: &mut Vec<Outcome>) -> bool {
+        let (Some(sum), Some((pd, qd))) = (checksum, self.checksum_format) else {
+            return true;
+        };
+        match kraken::checksum(&self.book, pd, qd) {
+            Some(computed) if computed == sum.value() => {
+                out.push(Outcome::ChecksumOk);
+                true
+            }
+            computed => {
+                let reason = ResyncReason::ChecksumMismatch {
+                    expected: sum.value(),
+                    computed: computed.unwrap_or(0),
+                };
+                self.fail(reason, out);
+                false
+            }
+        }
+    }
+}

@@ -1,0 +1,579 @@
+//! Replays a recorded capture through parse → sequencer → book.
+//!
+//! Captures use the cryptofeed raw format (see `tests/fixtures/*/README.md`):
+//!
+//! * `wss://HOST/PATH <-> <ts>`: a connection opened (first line of a WebSocket file);
+//! * `wss://HOST/PATH <- <ts>: <json>`: a message the client sent;
+//! * `<ts>: <frame>`: a frame received at `<ts>` (seconds, with a fraction);
+//! * `https://URL -> <ts>: <body>`: a REST response (Binance depth snapshots).
+//!
+//! For Binance, REST snapshots are delivered to a book when its sequencer has asked for one
+//! and the snapshot's receive time has been reached, exactly as a live client would see them.
+//! Nothing here touches the network or the clock.
+
+use crate::exchange::{
+    self, binance, BookTracker, Control, Message, Outcome, ResyncReason, TrackerConfig,
+};
+use crate::types::{Exchange, MarketEvent, Symbol, Timestamp};
+use crate::ParseError;
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+
+/// One line of a capture file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaptureLine<'a> {
+    /// A connection opened to `url`.
+    Open {
+        /// Endpoint.
+        url: &'a str,
+    },
+    /// A message sent by the recorder.
+    Sent {
+        /// Endpoint.
+        url: &'a str,
+        /// The message.
+        body: &'a str,
+    },
+    /// A frame received at `ts`.
+    Received {
+        /// Receive time.
+        ts: Timestamp,
+        /// The frame text.
+        frame: &'a str,
+    },
+    /// A REST response received at `ts`.
+    Http {
+        /// Request URL.
+        url: &'a str,
+        /// Receive time.
+        ts: Timestamp,
+        /// Body.
+        body: &'a str,
+    },
+    /// Blank line.
+    Blank,
+}
+
+/// A capture line that fits none of the known forms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadLine(pub String);
+
+impl fmt::Display for BadLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: String = self.0.chars().take(120).collect();
+        write!(f, "unrecognised capture line {shown:?}")
+    }
+}
+
+impl std::error::Error for BadLine {}
+
+/// Parses one capture line.
+pub fn parse_capture_line(line: &str) -> Result<CaptureLine<'_>, BadLine> {
+    let line = line.trim_end_matches(['\r', '\n']);
+    if line.trim().is_empty() {
+        return Ok(CaptureLine::Blank);
+    }
+    let bad = || BadLine(line.to_string());
+    if line.starts_with("wss://") || line.starts_with("ws://") {
+        if let Some((url, _)) = line.split_once(" <-> ") {
+            return Ok(CaptureLine::Open { url });
+        }
+        if let Some((url, rest)) = line.split_once(" <- ") {
+            let (_, body) = rest.split_once(": ").ok_or_else(bad)?;
+            return Ok(CaptureLine::Sent { url, body });
+        }
+        return Err(bad());
+    }
+    if line.starts_with("https://") || line.starts_with("http://") {
+        let (url, rest) = line.split_once(" -> ").ok_or_else(bad)?;
+        let (ts, body) = rest.split_once(": ").ok_or_else(bad)?;
+        let ts = Timestamp::parse_unix_seconds(ts).ok_or_else(bad)?;
+        return Ok(CaptureLine::Http { url, ts, body });
+    }
+    let (ts, frame) = line.split_once(": ").ok_or_else(bad)?;
+    let ts = Timestamp::parse_unix_seconds(ts).ok_or_else(bad)?;
+    Ok(CaptureLine::Received { ts, frame })
+}
+
+/// Which venue a capture's endpoint belongs to.
+pub fn venue_of_url(url: &str) -> Option<Exchange> {
+    let host = url.split("://").nth(1)?.split(['/', ':', '?']).next()?;
+    match host {
+        h if h.starts_with("fstream.") => Some(Exchange::BinanceUsdM),
+        h if h.starts_with("stream.binance.") || h.starts_with("data-stream.binance.") => {
+            Some(Exchange::Binance)
+        }
+        h if h.contains("stream.testnet.binance") => Some(Exchange::Binance),
+        "ws.kraken.com" | "beta-ws.kraken.com" => Some(Exchange::Kraken),
+        "ws.poloniex.com" => Some(Exchange::Poloniex),
+        _ => None,
+    }
+}
+
+/// Replay settings.
+#[derive(Clone, Debug)]
+pub struct ReplayOptions {
+    /// The venue; detected from the capture's URL line when `None`.
+    pub venue: Option<Exchange>,
+    /// Book depth kept per side (Kraken: the subscribed depth). Detected from the
+    /// capture's subscribe request when `None`, else the venue default.
+    pub book_depth: Option<usize>,
+}
+
+/// Why a replay could not run.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// The capture names no supported venue and none was given.
+    UnknownVenue(Option<String>),
+}
+
+impl fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplayError::UnknownVenue(Some(url)) => {
+                write!(f, "cannot tell the venue from {url:?}; pass --venue")
+            }
+            ReplayError::UnknownVenue(None) => {
+                f.write_str("the capture has no connection line; pass --venue")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReplayError {}
+
+/// Counters of a replay.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Frames received (REST responses not included).
+    pub frames: u64,
+    /// Snapshots and updates applied to a book.
+    pub book_updates: u64,
+    /// Venue checksums that matched.
+    pub checksums_ok: u64,
+    /// Venue checksums that did not match.
+    pub checksums_failed: u64,
+    /// Sequence gaps detected.
+    pub gaps: u64,
+    /// Books invalidated and resynced (gaps, checksum mismatches, book errors).
+    pub resyncs: u64,
+    /// Frames (or capture lines) that could not be parsed.
+    pub parse_errors: u64,
+    /// Book messages dropped as already covered.
+    pub stale: u64,
+    /// Trades seen.
+    pub trades: u64,
+    /// Tickers seen.
+    pub tickers: u64,
+    /// Symbols whose book never became (or did not end) live.
+    pub unsynced: Vec<String>,
+}
+
+impl Summary {
+    /// The summary as one JSON line (keys in a fixed, documented order).
+    pub fn to_json(&self) -> String {
+        let unsynced = serde_json::to_string(&self.unsynced).unwrap_or_else(|_| "[]".into());
+        format!(
+            "{{\"summary\":{{\"frames\":{},\"book_updates\":{},\"checksums_ok\":{},\"checksums_failed\":{},\"gaps\":{},\"resyncs\":{},\"parse_errors\":{},\"stale\":{},\"trades\":{},\"tickers\":{},\"unsynced\":{unsynced}}}}}",
+            self.frames,
+            self.book_updates,
+            self.checksums_ok,
+            self.checksums_failed,
+            self.gaps,
+            self.resyncs,
+            self.parse_errors,
+            self.stale,
+            self.trades,
+            self.tickers,
+        )
+    }
+}
+
+/// What the replay reports to its caller as it goes.
+#[derive(Debug)]
+pub enum ReplayEvent<'a> {
+    /// A tracker produced an outcome. For [`Outcome::Applied`], `tracker` shows the book
+    /// right after the message; `seq` is the venue update id or, where the venue has none,
+    /// the index of the frame in the capture.
+    Outcome {
+        /// The book.
+        tracker: &'a BookTracker,
+        /// What happened.
+        outcome: &'a Outcome,
+        /// Update id, or frame index.
+        seq: u64,
+    },
+    /// A non-book market event (trade, ticker) as parsed.
+    Market(&'a MarketEvent),
+    /// A frame that failed to parse.
+    ParseError(&'a ParseError),
+    /// A capture line that is not in the capture format.
+    BadLine(&'a BadLine),
+}
+
+/// Replays `ws` (and, for Binance, the REST snapshots in `http`), calling `sink` for
+/// everything that happens. Returns the summary.
+pub fn replay(
+    ws: &str,
+    http: Option<&str>,
+    options: &ReplayOptions,
+    mut sink: impl FnMut(&ReplayEvent<'_>),
+) -> Result<Summary, ReplayError> {
+    let first_url = ws.lines().find_map(|l| match parse_capture_line(l) {
+        Ok(CaptureLine::Open { url }) => Some(url),
+        _ => None,
+    });
+    let exchange = match options.venue.or_else(|| first_url.and_then(venue_of_url)) {
+        Some(e) => e,
+        None => return Err(ReplayError::UnknownVenue(first_url.map(str::to_string))),
+    };
+    let mut r = Replayer {
+        exchange,
+        depth: options.book_depth,
+        trackers: HashMap::new(),
+        precisions: HashMap::new(),
+        snapshots: HashMap::new(),
+        wants_snapshot: HashMap::new(),
+        summary: Summary::default(),
+        outcomes: Vec::new(),
+    };
+    if let Some(http) = http {
+        r.load_snapshots(http, &mut sink);
+    }
+    for (index, line) in ws.lines().enumerate() {
+        match parse_capture_line(line) {
+            Ok(CaptureLine::Received { ts, frame }) => {
+                r.deliver_due_snapshots(ts, &mut sink);
+                r.summary.frames += 1;
+                r.on_frame(index as u64, ts, frame, &mut sink);
+            }
+            Ok(CaptureLine::Sent { body, .. }) if r.depth.is_none() => {
+                r.depth = subscribed_depth(body);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                r.summary.parse_errors += 1;
+                sink(&ReplayEvent::BadLine(&e));
+            }
+        }
+    }
+    r.deliver_due_snapshots(Timestamp::from_unix_nanos(u64::MAX), &mut sink);
+    let mut unsynced: Vec<String> = r
+        .trackers
+        .values()
+        .filter(|t| !matches!(t.state(), exchange::SyncState::Live))
+        .map(|t| t.symbol().to_string())
+        .collect();
+    unsynced.sort();
+    r.summary.unsynced = unsynced;
+    Ok(r.summary)
+}
+
+/// The `depth` of a book subscription request, if the message is one.
+fn subscribed_depth(body: &str) -> Option<usize> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    let sub = v.get("subscription").or_else(|| v.get("params"))?;
+    sub.get("depth")?.as_u64().map(|d| d as usize)
+}
+
+struct Replayer {
+    exchange: Exchange,
+    depth: Option<usize>,
+    trackers: HashMap<Symbol, BookTracker>,
+    precisions: HashMap<Symbol, (u32, u32)>,
+    snapshots: HashMap<Symbol, VecDeque<(Timestamp, String)>>,
+    wants_snapshot: HashMap<Symbol, bool>,
+    summary: Summary,
+    outcomes: Vec<Outcome>,
+}
+
+impl Replayer {
+    fn load_snapshots(&mut self, http: &str, sink: &mut impl FnMut(&ReplayEvent<'_>)) {
+        for line in http.lines() {
+            match parse_capture_line(line) {
+                Ok(CaptureLine::Http { url, ts, body }) => {
+                    let Some(wire) = query_param(url, "symbol") else {
+                        continue;
+                    };
+                    match Symbol::from_venue(self.exchange, wire) {
+                        Ok(sym) => self
+                            .snapshots
+                            .entry(sym)
+                            .or_default()
+                            .push_back((ts, body.to_string())),
+                        Err(_) => self.summary.parse_errors += 1,
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.summary.parse_errors += 1;
+                    sink(&ReplayEvent::BadLine(&e));
+                }
+            }
+        }
+    }
+
+    fn tracker(&mut self, symbol: &Symbol) -> &mut BookTracker {
+        let (exchange, depth) = (self.exchange, self.depth);
+        let precision = self.precisions.get(symbol).copied();
+        self.trackers.entry(symbol.clone()).or_insert_with(|| {
+            BookTracker::new(
+                exchange,
+                symbol.clone(),
+                TrackerConfig {
+                    depth,
+                    kraken_precision: precision,
+                },
+            )
+        })
+    }
+
+    fn deliver_due_snapshots(&mut self, now: Timestamp, sink: &mut impl FnMut(&ReplayEvent<'_>)) {
+        let wanted: Vec<Symbol> = self
+            .wants_snapshot
+            .iter()
+            .filter(|(_, w)| **w)
+            .map(|(s, _)| s.clone())
+            .collect();
+        for symbol in wanted {
+            let due = self
+                .snapshots
+                .get(&symbol)
+                .and_then(|q| q.front())
+                .is_some_and(|(ts, _)| *ts <= now);
+            if !due {
+                continue;
+            }
+            let Some((ts, body)) = self
+                .snapshots
+                .get_mut(&symbol)
+                .and_then(VecDeque::pop_front)
+            else {
+                continue;
+            };
+            self.wants_snapshot.insert(symbol.clone(), false);
+            let wire = symbol.to_venue(self.exchange);
+            match binance::parse_depth_snapshot(self.exchange, &wire, &body, ts) {
+                Ok(snap) => {
+                    let mut out = std::mem::take(&mut self.outcomes);
+                    out.clear();
+                    self.tracker(&symbol).on_snapshot(snap, &mut out);
+                    self.report(&symbol, &out, 0, sink);
+                    self.outcomes = out;
+                }
+                Err(e) => {
+                    self.summary.parse_errors += 1;
+                    sink(&ReplayEvent::ParseError(&e));
+                }
+            }
+        }
+    }
+
+    fn on_frame(
+        &mut self,
+        index: u64,
+        ts: Timestamp,
+        frame: &str,
+        sink: &mut impl FnMut(&ReplayEvent<'_>),
+    ) {
+        let messages = match exchange::parse(self.exchange, frame, ts) {
+            Ok(m) => m,
+            Err(e) => {
+                self.summary.parse_errors += 1;
+                sink(&ReplayEvent::ParseError(&e));
+                return;
+            }
+        };
+        for message in messages {
+            let mut out = std::mem::take(&mut self.outcomes);
+            out.clear();
+            let symbol = match message {
+                Message::Market(MarketEvent::Snapshot(s)) => {
+                    let symbol = s.meta.symbol.clone();
+                    self.tracker(&symbol).on_snapshot(s, &mut out);
+                    symbol
+                }
+                Message::Market(MarketEvent::Delta(d)) => {
+                    let symbol = d.meta.symbol.clone();
+                    self.tracker(&symbol).on_delta(d, &mut out);
+                    symbol
+                }
+                Message::Market(event) => {
+                    match &event {
+                        MarketEvent::Trade(_) => self.summary.trades += 1,
+                        _ => self.summary.tickers += 1,
+                    }
+                    sink(&ReplayEvent::Market(&event));
+                    self.outcomes = out;
+                    continue;
+                }
+                Message::Control(Control::Instrument {
+                    symbol,
+                    price_precision,
+                    qty_precision,
+                }) => {
+                    self.precisions
+                        .insert(symbol.clone(), (price_precision, qty_precision));
+                    if let Some(t) = self.trackers.get_mut(&symbol) {
+                        t.set_kraken_precision(price_precision, qty_precision);
+                    }
+                    self.outcomes = out;
+                    continue;
+                }
+                Message::Control(_) => {
+                    self.outcomes = out;
+                    continue;
+                }
+            };
+            self.report(&symbol, &out, index, sink);
+            self.outcomes = out;
+        }
+    }
+
+    fn report(
+        &mut self,
+        symbol: &Symbol,
+        out: &[Outcome],
+        index: u64,
+        sink: &mut impl FnMut(&ReplayEvent<'_>),
+    ) {
+        for outcome in out {
+            match outcome {
+                Outcome::Applied { .. } => self.summary.book_updates += 1,
+                Outcome::ChecksumOk => self.summary.checksums_ok += 1,
+                Outcome::Stale => self.summary.stale += 1,
+                Outcome::FetchSnapshot => {
+                    self.wants_snapshot.insert(symbol.clone(), true);
+                }
+                Outcome::Resync(reason) => {
+                    self.summary.resyncs += 1;
+                    match reason {
+                        ResyncReason::Gap { .. } => self.summary.gaps += 1,
+                        ResyncReason::ChecksumMismatch { .. } => self.summary.checksums_failed += 1,
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+            if let Some(tracker) = self.trackers.get(symbol) {
+                let seq = match outcome {
+                    Outcome::Applied {
+                        update_id: Some(id),
+                        ..
+                    } => *id,
+                    _ => index,
+                };
+                sink(&ReplayEvent::Outcome {
+                    tracker,
+                    outcome,
+                    seq,
+                });
+            }
+        }
+    }
+}
+
+fn query_param<'a>(url: &'a str, name: &str) -> Option<&'a str> {
+    let query = url.split_once('?')?.1;
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+/// One NDJSON line for an applied book message: top `n` levels, exact decimal strings:
+/// `{"exchange":"binance","symbol":"NKN-USDT","seq":499869754,"bids":[["0.3513","120.5"]],"asks":[]}`.
+pub fn book_line(tracker: &BookTracker, seq: u64, n: usize) -> String {
+    use std::fmt::Write;
+    let view = tracker.book().top(n);
+    let mut s = String::with_capacity(64 + 48 * (view.bids.len() + view.asks.len()));
+    let side = |s: &mut String, levels: &[crate::types::Level]| {
+        s.push('[');
+        for (i, l) in levels.iter().enumerate() {
+            let comma = if i == 0 { "" } else { "," };
+            let _ = write!(s, "{comma}[\"{}\",\"{}\"]", l.price, l.qty);
+        }
+        s.push(']');
+    };
+    let symbol = serde_json::to_string(tracker.symbol().as_str()).unwrap_or_default();
+    let _ = write!(
+        s,
+        "{{\"exchange\":\"{}\",\"symbol\":{symbol},\"seq\":{seq},\"bids\":",
+        tracker.exchange().as_str()
+    );
+    side(&mut s, &view.bids);
+    s.push_str(",\"asks\":");
+    side(&mut s, &view.asks);
+    s.push('}');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capture_lines() {
+        assert_eq!(
+            parse_capture_line("wss://ws.kraken.com <-> 1618678132.3858151"),
+            Ok(CaptureLine::Open {
+                url: "wss://ws.kraken.com"
+            })
+        );
+        assert_eq!(
+            parse_capture_line(r#"wss://ws.kraken.com <- 1618678132.8253062: {"a": 1}"#),
+            Ok(CaptureLine::Sent {
+                url: "wss://ws.kraken.com",
+                body: r#"{"a": 1}"#
+            })
+        );
+        let CaptureLine::Received { ts, frame } =
+            parse_capture_line(r#"1633998512.0633569: {"x": {"y": 1}}"#).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (ts.as_unix_nanos(), frame),
+            (1_633_998_512_063_356_900, r#"{"x": {"y": 1}}"#)
+        );
+        let CaptureLine::Http { url, .. } = parse_capture_line(
+            "https://api.binance.com/api/v3/depth?symbol=NKNUSDT&limit=1000 -> 1633998512.320639: {}",
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(query_param(url, "symbol"), Some("NKNUSDT"));
+        assert_eq!(parse_capture_line(""), Ok(CaptureLine::Blank));
+        assert!(parse_capture_line("garbage line").is_err());
+    }
+
+    #[test]
+    fn venues_from_urls() {
+        let v = |u| venue_of_url(u);
+        assert_eq!(
+            v("wss://stream.binance.com:9443/stream?streams=a"),
+            Some(Exchange::Binance)
+        );
+        assert_eq!(
+            v("wss://fstream.binance.com/stream?streams=a"),
+            Some(Exchange::BinanceUsdM)
+        );
+        assert_eq!(v("wss://ws.kraken.com"), Some(Exchange::Kraken));
+        assert_eq!(
+            v("wss://ws.poloniex.com/ws/public"),
+            Some(Exchange::Poloniex)
+        );
+        assert_eq!(v("wss://dstream.binance.com/stream"), None);
+    }
+
+    #[test]
+    fn depth_from_subscribe_requests() {
+        let v1 = r#"{"event":"subscribe","pair":["XBT/USD"],"subscription":{"name":"book","depth":1000}}"#;
+        assert_eq!(subscribed_depth(v1), Some(1000));
+        let v2 =
+            r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":25}}"#;
+        assert_eq!(subscribed_depth(v2), Some(25));
+        assert_eq!(subscribed_depth(r#"{"event":"subscribe"}"#), None);
+    }
+}

@@ -1,0 +1,15 @@
+//! Plain data shared by every layer: venues, symbols, exact numbers, time and events.
+
+mod event;
+mod exchange;
+pub mod num;
+mod symbol;
+mod time;
+
+pub use event::{
+    BookDelta, BookSnapshot, Checksum, Level, MarketEvent, Meta, SeqIds, Side, TakerSide, Ticker,
+    Trade,
+};
+pub use exchange::{Exchange, UnknownExchange};
+pub use symbol::{Symbol, SymbolError};
+pub use time::Timestamp;

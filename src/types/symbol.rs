@@ -1,0 +1,325 @@
+//! Normalized symbols (`BTC-USDT`) and their venue-specific forms.
+//!
+//! A [`Symbol`] is always `BASE-QUOTE` in upper case with canonical asset codes (Kraken's
+//! legacy `XBT` is `BTC`, `XDG` is `DOGE`). User input is accepted in the usual forms; a
+//! concatenated form (`btcusdt`) is split only with a known quote list, and input that
+//! matches no quote or more than one is an error, never a guess.
+
+use super::Exchange;
+use smol_str::SmolStr;
+use std::fmt;
+use std::str::FromStr;
+
+/// Quote assets recognised when splitting a concatenated symbol from user input or
+/// from venues without separators. Longer codes that end with a shorter one
+/// (`TUSD`/`USD`) make the input ambiguous, which is reported as such.
+const GENERAL_QUOTES: &[&str] = &[
+    "USDT", "USDC", "FDUSD", "TUSD", "BUSD", "USDP", "DAI", "USD", "EUR", "GBP", "JPY", "TRY",
+    "BRL", "AUD", "CHF", "CAD", "BTC", "ETH", "BNB", "XRP", "DOGE", "DOT", "TRX", "SOL", "PLN",
+    "RON", "ARS", "MXN", "ZAR", "UAH", "IDR", "EURI",
+];
+
+/// Binance spot quote assets. Binance lists no plain `USD` quote, so `BTCTUSD` is
+/// unambiguous there.
+const BINANCE_QUOTES: &[&str] = &[
+    "USDT", "USDC", "FDUSD", "TUSD", "BUSD", "USDP", "DAI", "EUR", "GBP", "JPY", "TRY", "BRL",
+    "AUD", "BTC", "ETH", "BNB", "XRP", "DOGE", "DOT", "TRX", "SOL", "PLN", "RON", "ARS", "MXN",
+    "ZAR", "UAH", "IDR", "EURI", "BIDR", "RUB", "NGN", "COP", "CZK", "PAX", "VAI", "BVND",
+];
+
+/// Why a symbol text could not be understood.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SymbolError {
+    /// Empty input, or an empty base or quote.
+    Empty,
+    /// A character that no venue uses in asset codes.
+    InvalidChar {
+        /// The input.
+        input: String,
+        /// The offending character.
+        ch: char,
+    },
+    /// A concatenated symbol whose quote is not in the known quote list.
+    UnknownQuote(String),
+    /// A concatenated symbol that splits in more than one way with the known quotes.
+    Ambiguous {
+        /// The input.
+        input: String,
+        /// The possible `BASE-QUOTE` readings.
+        candidates: Vec<String>,
+    },
+}
+
+impl fmt::Display for SymbolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SymbolError::Empty => f.write_str("empty symbol or empty base/quote"),
+            SymbolError::InvalidChar { input, ch } => {
+                write!(f, "invalid character {ch:?} in symbol {input:?}")
+            }
+            SymbolError::UnknownQuote(s) => write!(
+                f,
+                "cannot split {s:?}: no known quote asset; write it as BASE-QUOTE (e.g. BTC-USDT)"
+            ),
+            SymbolError::Ambiguous { input, candidates } => write!(
+                f,
+                "symbol {input:?} is ambiguous ({}); write it as BASE-QUOTE",
+                candidates.join(" or ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SymbolError {}
+
+/// A normalized trading pair, `BASE-QUOTE` in upper case. Cheap to clone (inline storage).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Symbol {
+    text: SmolStr,
+    dash: u8,
+}
+
+fn canonical_asset(code: &str) -> &str {
+    match code {
+        "XBT" => "BTC",
+        "XDG" => "DOGE",
+        other => other,
+    }
+}
+
+fn kraken_v1_asset(code: &str) -> &str {
+    match code {
+        "BTC" => "XBT",
+        "DOGE" => "XDG",
+        other => other,
+    }
+}
+
+fn check_asset(input: &str, code: &str) -> Result<(), SymbolError> {
+    if code.is_empty() {
+        return Err(SymbolError::Empty);
+    }
+    if let Some(ch) = code.chars().find(|c| !c.is_alphanumeric()) {
+        return Err(SymbolError::InvalidChar {
+            input: input.to_string(),
+            ch,
+        });
+    }
+    Ok(())
+}
+
+impl Symbol {
+    /// Builds `BASE-QUOTE` from two asset codes (any case; `XBT`/`XDG` are canonicalised).
+    pub fn new(base: &str, quote: &str) -> Result<Symbol, SymbolError> {
+        let input = format!("{base}-{quote}");
+        check_asset(&input, base)?;
+        check_asset(&input, quote)?;
+        let base = base.to_uppercase();
+        let quote = quote.to_uppercase();
+        let base = canonical_asset(&base);
+        let quote = canonical_asset(&quote);
+        if base.len() > 200 {
+            return Err(SymbolError::InvalidChar { input, ch: '…' });
+        }
+        let mut text = String::with_capacity(base.len() + quote.len() + 1);
+        text.push_str(base);
+        text.push('-');
+        text.push_str(quote);
+        Ok(Symbol {
+            dash: base.len() as u8,
+            text: SmolStr::new(text),
+        })
+    }
+
+    /// Parses user input: `BTC-USDT`, `BTC/USDT`, `BTC_USDT`, `btcusdt`, `XBT/USD` (→ `BTC-USD`).
+    pub fn parse(input: &str) -> Result<Symbol, SymbolError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(SymbolError::Empty);
+        }
+        if let Some(pos) = trimmed.find(['-', '/', '_']) {
+            let (base, rest) = trimmed.split_at(pos);
+            return Symbol::new(base, &rest[1..]);
+        }
+        split_concatenated(trimmed, GENERAL_QUOTES)
+    }
+
+    /// The normalized text, `BTC-USDT`.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The base asset, `BTC`.
+    pub fn base(&self) -> &str {
+        &self.text[..self.dash as usize]
+    }
+
+    /// The quote asset, `USDT`.
+    pub fn quote(&self) -> &str {
+        &self.text[self.dash as usize + 1..]
+    }
+
+    /// The venue's own form: Binance `BTCUSDT`, Kraken v2 `BTC/USD`, Poloniex `BTC_USDT`.
+    pub fn to_venue(&self, exchange: Exchange) -> String {
+        match exchange {
+            Exchange::Binance | Exchange::BinanceUsdM => format!("{}{}", self.base(), self.quote()),
+            Exchange::Kraken => format!("{}/{}", self.base(), self.quote()),
+            Exchange::Poloniex => format!("{}_{}", self.base(), self.quote()),
+        }
+    }
+
+    /// Binance stream-name form, lower case: `btcusdt`.
+    pub fn binance_stream_name(&self) -> String {
+        self.to_venue(Exchange::Binance).to_lowercase()
+    }
+
+    /// Kraken WebSocket v1 form, with legacy asset codes: `XBT/USD`.
+    pub fn to_kraken_v1(&self) -> String {
+        format!(
+            "{}/{}",
+            kraken_v1_asset(self.base()),
+            kraken_v1_asset(self.quote())
+        )
+    }
+
+    /// Reads a venue's own form back into a normalized symbol.
+    pub fn from_venue(exchange: Exchange, wire: &str) -> Result<Symbol, SymbolError> {
+        match exchange {
+            Exchange::Binance | Exchange::BinanceUsdM => split_concatenated(wire, BINANCE_QUOTES),
+            Exchange::Kraken => match wire.split_once('/') {
+                Some((b, q)) => Symbol::new(b, q),
+                None => Err(SymbolError::UnknownQuote(wire.to_string())),
+            },
+            Exchange::Poloniex => match wire.split_once('_') {
+                Some((b, q)) => Symbol::new(b, q),
+                None => Err(SymbolError::UnknownQuote(wire.to_string())),
+            },
+        }
+    }
+}
+
+fn split_concatenated(input: &str, quotes: &[&str]) -> Result<Symbol, SymbolError> {
+    let upper = input.to_uppercase();
+    check_asset(input, &upper)?;
+    let mut found: Option<&str> = None;
+    let mut candidates = Vec::new();
+    for q in quotes {
+        if upper.len() > q.len() && upper.ends_with(q) {
+            candidates.push(format!("{}-{}", &upper[..upper.len() - q.len()], q));
+            found = Some(q);
+        }
+    }
+    match candidates.len() {
+        0 => Err(SymbolError::UnknownQuote(input.to_string())),
+        1 => {
+            let q = found.unwrap_or_default();
+            Symbol::new(&upper[..upper.len() - q.len()], q)
+        }
+        _ => Err(SymbolError::Ambiguous {
+            input: input.to_string(),
+            candidates,
+        }),
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Symbol({})", self.text)
+    }
+}
+
+impl FromStr for Symbol {
+    type Err = SymbolError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Symbol::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(x: &str) -> Symbol {
+        Symbol::parse(x).unwrap()
+    }
+
+    #[test]
+    fn accepts_the_usual_forms() {
+        for input in [
+            "BTC-USDT",
+            "btcusdt",
+            "BTC/USDT",
+            "BTC_USDT",
+            "btc-usdt",
+            " BTCUSDT ",
+        ] {
+            assert_eq!(s(input).as_str(), "BTC-USDT", "{input}");
+        }
+        assert_eq!(s("XBT/USD").as_str(), "BTC-USD");
+        assert_eq!(s("XDG/USD").as_str(), "DOGE-USD");
+        assert_eq!(s("ethbtc").as_str(), "ETH-BTC");
+        assert_eq!(s("BTC-USDT").base(), "BTC");
+        assert_eq!(s("BTC-USDT").quote(), "USDT");
+    }
+
+    #[test]
+    fn maps_to_each_venue() {
+        let btc = s("BTC-USDT");
+        assert_eq!(btc.to_venue(Exchange::Binance), "BTCUSDT");
+        assert_eq!(btc.binance_stream_name(), "btcusdt");
+        assert_eq!(btc.to_venue(Exchange::Poloniex), "BTC_USDT");
+        assert_eq!(s("BTC-USD").to_venue(Exchange::Kraken), "BTC/USD");
+        assert_eq!(s("BTC-USD").to_kraken_v1(), "XBT/USD");
+        assert_eq!(
+            Symbol::from_venue(Exchange::Kraken, "XBT/CHF")
+                .unwrap()
+                .as_str(),
+            "BTC-CHF"
+        );
+        assert_eq!(
+            Symbol::from_venue(Exchange::Binance, "NKNUSDT")
+                .unwrap()
+                .as_str(),
+            "NKN-USDT"
+        );
+        assert_eq!(
+            Symbol::from_venue(Exchange::Binance, "BTCTUSD")
+                .unwrap()
+                .as_str(),
+            "BTC-TUSD"
+        );
+        assert_eq!(
+            Symbol::from_venue(Exchange::Poloniex, "BTC_USDT").unwrap(),
+            btc
+        );
+    }
+
+    #[test]
+    fn ambiguous_and_unknown_are_errors() {
+        assert!(matches!(
+            Symbol::parse("btctusd"),
+            Err(SymbolError::Ambiguous { .. })
+        ));
+        assert!(matches!(
+            Symbol::parse("foobar"),
+            Err(SymbolError::UnknownQuote(_))
+        ));
+        assert!(matches!(
+            Symbol::parse("USDT"),
+            Err(SymbolError::UnknownQuote(_))
+        ));
+        assert_eq!(Symbol::parse(""), Err(SymbolError::Empty));
+        assert_eq!(Symbol::parse("BTC-"), Err(SymbolError::Empty));
+        assert!(matches!(
+            Symbol::parse("BT C-USD"),
+            Err(SymbolError::InvalidChar { .. })
+        ));
+    }
+}
