@@ -9,6 +9,8 @@
 //! * [`exchange`]: per-venue, sans-IO adapters: `parse(frame, received_at)`, subscription
 //!   builders and sequencers, composed by [`BookTracker`].
 //! * [`replay`]: runs a recorded capture through parse → sequencer → book.
+//! * [`wsapi`]: Binance WebSocket API session: signed requests, rate-limit control,
+//!   keepalive and reconnect (see `docs/wsapi.md`).
 //!
 //! ```
 //! use marketfeed::prelude::*;
@@ -30,6 +32,7 @@ pub mod runtime;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod types;
+pub mod wsapi;
 
 pub use book::{BookError, BookView, OrderBook};
 pub use exchange::{BookTracker, Message, Outcome, ParseError, SyncState, TrackerConfig};

@@ -1,0 +1,52 @@
+//! Binance WebSocket API session: signed requests, rate-limit control and keepalive.
+//!
+//! The request/response trading API (`wss://ws-api.binance.com:443/ws-api/v3`, protocol
+//! reference section 2) is served by a session actor behind the cloneable [`WsApiClient`]:
+//!
+//! * requests get unique ids, responses are matched by id (in any order), each request has a
+//!   timeout, and requests in flight when the connection drops fail with
+//!   [`WsApiError::Disconnected`];
+//! * the session answers server pings, reconnects with capped exponential backoff and logs on
+//!   again (`session.logon`, Ed25519 keys) after a reconnect;
+//! * SIGNED methods are signed with HMAC-SHA256, Ed25519 or RSA ([`sign`]);
+//! * every response's `rateLimits` feeds a [`RateLimiter`]; a request that would exceed a
+//!   limit is refused locally with [`WsApiError::RateLimited`] before it is sent, and 429/418
+//!   `retryAfter` periods are honoured. [`SessionState`] tells whether the session is ready,
+//!   out of service (and until when) and whether orders are allowed.
+//!
+//! The pure parts ([`sign`], [`limits`], [`protocol`], [`methods`]) never read a clock or
+//! touch a socket; the session reads its [`Clock`] and passes time in.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), marketfeed::wsapi::WsApiError> {
+//! use marketfeed::wsapi::{Credentials, WsApiClient, WsApiConfig};
+//! let creds = Credentials::from_env()?; // fails here, at start, if a key is malformed
+//! let client = WsApiClient::connect(WsApiConfig::testnet().credentials(creds)).await?;
+//! let time = client.time().await?;
+//! let account = client.account_status().await?;
+//! println!("{} {:?}", time.server_time, client.state().usage);
+//! # Ok(()) }
+//! ```
+
+mod clock;
+mod credentials;
+mod error;
+pub mod limits;
+pub mod methods;
+pub mod protocol;
+mod session;
+pub mod sign;
+
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use credentials::{redact, write_template, Credentials, TEMPLATE};
+pub use error::{codes, CredentialsError, WsApiError};
+pub use limits::{Blocked, Cost, LimitUsage, RateLimit, RateLimitKind, RateLimiter};
+pub use methods::{
+    AccountStatus, Balance, Depth, ExchangeInfo, Level, NewOrder, Order, OrderRef, OrderType,
+    Security, ServerTime, SessionInfo, Side, Subscription, SymbolInfo, TickerPrice, TimeInForce,
+};
+pub use session::{
+    Call, ConnectionStatus, SessionActor, SessionState, Stop, WsApiClient, WsApiConfig,
+    PRODUCTION_URL, TESTNET_URL,
+};
+pub use sign::{KeyType, Params, SigningKey};
