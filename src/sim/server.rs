@@ -354,7 +354,11 @@ async fn binance_ws(
     body: web::Payload,
     shared: Data,
 ) -> actix_web::Result<HttpResponse> {
-    let session = BinanceSession::open(req.query_string(), &shared.lock());
+    let session = match shared.lock() {
+        // A replay serves whatever was recorded, whatever the client asks for.
+        st if st.replay.is_some() => Ok(BinanceSession::default()),
+        st => BinanceSession::open(req.query_string(), &st),
+    };
     match session {
         Ok(s) => start_ws(req, body, shared, VenueSession::Binance(s), Vec::new()),
         Err(msg) => Ok(HttpResponse::BadRequest().body(msg)),
