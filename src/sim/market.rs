@@ -130,6 +130,15 @@ impl SyntheticMarket {
         self.asks.iter().map(|(p, q)| (*p, *q))
     }
 
+    /// The lots at `price` on one side (`bid` true for bids), if the level exists.
+    pub fn level(&self, bid: bool, price: i64) -> Option<u64> {
+        if bid {
+            self.bids.get(&price).copied()
+        } else {
+            self.asks.get(&price).copied()
+        }
+    }
+
     /// Best bid and best ask.
     pub fn top(&self) -> (Option<TickLevel>, Option<TickLevel>) {
         (self.bids().next(), self.asks().next())

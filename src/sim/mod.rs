@@ -1,8 +1,29 @@
-//! The embedded exchange simulator (feature `sim`): a seeded synthetic market and encoders
-//! that speak each venue's real protocol, and a loopback Binance WebSocket API server
+//! The embedded exchange simulator (feature `sim`): seeded synthetic markets, encoders that
+//! speak each venue's real protocol, and loopback servers ([`Simulator`]) for Binance spot,
+//! Kraken v2 and Poloniex v3 with fault knobs, and a Binance WebSocket API server
 //! ([`WsApiSim`]). Tests, benches and users' own tests run against it offline.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use marketfeed::sim::{SimConfig, Simulator};
+//! let sim = Simulator::start(SimConfig::default()).await?;
+//! let url = format!("{}/stream?streams=btcusdt@depth@100ms", sim.binance_ws_base());
+//! # let _ = url;
+//! sim.stop();
+//! # Ok(()) }
+//! ```
 
 pub mod binance;
+pub mod history;
+pub mod kraken;
 pub mod market;
+pub mod poloniex;
+mod server;
+mod session;
+mod state;
+pub mod window;
 mod wsapi;
+
+pub use market::MarketConfig;
+pub use server::{start_replay, Faults, SimConfig, SimTrade, Simulator, TruthBook};
 pub use wsapi::*;

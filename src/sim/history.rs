@@ -1,0 +1,121 @@
+//! A bounded history of one market's steps, so the book at a past update id can be rebuilt
+//! (`Simulator::truth_at`). Pure.
+
+use super::market::TickLevel;
+use std::collections::{BTreeMap, VecDeque};
+
+/// A book side keyed by price ticks.
+pub type Side = BTreeMap<i64, u64>;
+
+#[derive(Clone, Debug)]
+struct Entry {
+    id: u64,
+    bids: Vec<TickLevel>,
+    asks: Vec<TickLevel>,
+}
+
+/// The oldest kept book (the base) and the steps after it, each tagged with the update id
+/// the book had after it. Ids never decrease; several steps may share one id (a Poloniex
+/// window that did not change).
+#[derive(Clone, Debug)]
+pub struct History {
+    base_id: u64,
+    base_bids: Side,
+    base_asks: Side,
+    entries: VecDeque<Entry>,
+    cap: usize,
+}
+
+fn apply(side: &mut Side, changes: &[TickLevel]) {
+    for (p, q) in changes {
+        if *q == 0 {
+            side.remove(p);
+        } else {
+            side.insert(*p, *q);
+        }
+    }
+}
+
+impl History {
+    /// A history starting from a book at `id`, keeping at most `cap` steps.
+    pub fn new(id: u64, bids: Side, asks: Side, cap: usize) -> Self {
+        History {
+            base_id: id,
+            base_bids: bids,
+            base_asks: asks,
+            entries: VecDeque::new(),
+            cap: cap.max(1),
+        }
+    }
+
+    /// Records a step whose changes brought the book to `id`.
+    pub fn push(&mut self, id: u64, bids: &[TickLevel], asks: &[TickLevel]) {
+        if self.entries.len() == self.cap {
+            if let Some(old) = self.entries.pop_front() {
+                apply(&mut self.base_bids, &old.bids);
+                apply(&mut self.base_asks, &old.asks);
+                self.base_id = old.id;
+            }
+        }
+        self.entries.push_back(Entry {
+            id,
+            bids: bids.to_vec(),
+            asks: asks.to_vec(),
+        });
+    }
+
+    /// The id of the oldest book kept.
+    pub fn oldest_id(&self) -> u64 {
+        self.base_id
+    }
+
+    /// The book `(bids, asks)` as it was when its id became `id` and stayed so: the state
+    /// after the last step with that id. `None` if `id` is older than the base or was never
+    /// an id at a step boundary (Binance ids inside an event's `U..u`).
+    pub fn book_at(&self, id: u64) -> Option<(Side, Side)> {
+        if id < self.base_id {
+            return None;
+        }
+        let mut found = id == self.base_id;
+        let mut bids = self.base_bids.clone();
+        let mut asks = self.base_asks.clone();
+        for e in self.entries.iter().take_while(|e| e.id <= id) {
+            apply(&mut bids, &e.bids);
+            apply(&mut asks, &e.asks);
+            found |= e.id == id;
+        }
+        found.then_some((bids, asks))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn side(levels: &[TickLevel]) -> Side {
+        levels.iter().copied().collect()
+    }
+
+    #[test]
+    fn rebuilds_past_books_and_forgets_old_ones() {
+        let mut h = History::new(10, side(&[(5, 1)]), side(&[(7, 1)]), 2);
+        h.push(12, &[(5, 2)], &[]);
+        h.push(15, &[(4, 1)], &[(7, 0)]);
+        assert_eq!(h.book_at(10).unwrap().0, side(&[(5, 1)]));
+        assert_eq!(h.book_at(12).unwrap().0, side(&[(5, 2)]));
+        assert_eq!(h.book_at(15).unwrap(), (side(&[(5, 2), (4, 1)]), side(&[])));
+        assert!(h.book_at(11).is_none() && h.book_at(16).is_none());
+        h.push(16, &[], &[(8, 3)]);
+        assert_eq!(h.oldest_id(), 12);
+        assert!(h.book_at(10).is_none());
+        assert_eq!(h.book_at(16).unwrap().1, side(&[(8, 3)]));
+    }
+
+    #[test]
+    fn steps_sharing_an_id_give_the_last_state() {
+        let mut h = History::new(1, Side::new(), Side::new(), 10);
+        h.push(2, &[(5, 1)], &[]);
+        h.push(2, &[(3, 1)], &[]);
+        assert_eq!(h.book_at(2).unwrap().0, side(&[(5, 1), (3, 1)]));
+    }
+}

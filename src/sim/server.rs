@@ -1,0 +1,633 @@
+//! The loopback exchange servers: an actix-web server on `127.0.0.1:0` speaking Binance spot
+//! (combined-stream WebSocket, `SUBSCRIBE`, REST `/api/v3/depth`), Kraken v2 and Poloniex v3
+//! WebSockets, fed by the seeded synthetic markets (or a capture replay), with fault knobs.
+//!
+//! The connection loop is a thin shell: it forwards broadcast steps through the venue's
+//! [`session`](super::session) and answers requests with it; everything it sends is computed
+//! by pure code in `state.rs`, `session.rs` and the venue encoders.
+
+use super::market::MarketConfig;
+use super::session::{query_param, BinanceSession, KrakenSession, PoloniexSession, VenueSession};
+use super::state::{Event, Shared};
+use crate::types::{Exchange, Symbol, TakerSide, Timestamp};
+use actix_web::dev::ServerHandle;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use rust_decimal::Decimal;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tokio::sync::broadcast::Receiver;
+
+/// What the simulator serves.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Seed of every market (each symbol derives its own).
+    pub seed: u64,
+    /// Binance spot markets.
+    pub binance: Vec<Symbol>,
+    /// Kraken markets.
+    pub kraken: Vec<Symbol>,
+    /// Poloniex markets.
+    pub poloniex: Vec<Symbol>,
+    /// One market step per symbol per interval.
+    pub step_interval: Duration,
+    /// Binance server WebSocket ping period; no pong within 3 periods disconnects.
+    pub binance_ping_interval: Duration,
+    /// Kraken idle `heartbeat` period.
+    pub kraken_heartbeat_interval: Duration,
+    /// Market template (seed and mid are varied per symbol).
+    pub market: MarketConfig,
+}
+
+impl Default for SimConfig {
+    /// `BTC-USDT` on all three venues, a step every 20 ms, Binance pings every 20 s, Kraken
+    /// heartbeats every second.
+    fn default() -> Self {
+        let btc = Symbol::new("BTC", "USDT").unwrap_or_else(|_| unreachable!());
+        SimConfig {
+            seed: 1,
+            binance: vec![btc.clone()],
+            kraken: vec![btc.clone()],
+            poloniex: vec![btc],
+            step_interval: Duration::from_millis(20),
+            binance_ping_interval: Duration::from_secs(20),
+            kraken_heartbeat_interval: Duration::from_secs(1),
+            market: MarketConfig::default(),
+        }
+    }
+}
+
+/// A book as the venue shows it: best first, exact decimals as the venue renders them
+/// (Binance 8 decimals; Kraken and Poloniex the market's scales).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TruthBook {
+    /// Bids `(price, qty)`, best first.
+    pub bids: Vec<(Decimal, Decimal)>,
+    /// Asks, best first.
+    pub asks: Vec<(Decimal, Decimal)>,
+    /// Binance `u` / Poloniex `id` of this book; `None` for Kraken (no ids).
+    pub update_id: Option<u64>,
+}
+
+impl TruthBook {
+    /// The best `n` levels per side (what a Kraken or Poloniex client of that depth holds).
+    pub fn top(&self, n: usize) -> TruthBook {
+        TruthBook {
+            bids: self.bids.iter().take(n).copied().collect(),
+            asks: self.asks.iter().take(n).copied().collect(),
+            update_id: self.update_id,
+        }
+    }
+}
+
+/// A generated trade.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimTrade {
+    /// Sequential id (Binance `a`/`t`, Kraken `trade_id`, Poloniex `id`).
+    pub id: u64,
+    /// Price as the venue renders it.
+    pub price: Decimal,
+    /// Base quantity.
+    pub qty: Decimal,
+    /// The taker's side.
+    pub taker_side: TakerSide,
+}
+
+/// A running simulator: a cheap, cloneable handle.
+#[derive(Clone)]
+pub struct Simulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    server: ServerHandle,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+fn now_ms() -> u64 {
+    Timestamp::now().as_unix_millis()
+}
+
+impl Simulator {
+    /// Starts the markets and the server on `127.0.0.1:0`. Call inside an actix `System`
+    /// (e.g. `#[actix_rt::test]`); the step timer runs on the caller's system.
+    pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
+        let step = config.step_interval.max(Duration::from_millis(1));
+        let sim = Self::serve(Shared::new(config)).await?;
+        let shared = sim.shared.clone();
+        actix_rt::spawn(async move {
+            let mut timer = tokio::time::interval(step);
+            timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                timer.tick().await;
+                if !shared.step_all(now_ms()) {
+                    break;
+                }
+            }
+        });
+        Ok(sim)
+    }
+
+    async fn serve(shared: Shared) -> std::io::Result<Simulator> {
+        let shared = Arc::new(shared);
+        let data = web::Data::from(shared.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .route("/binance/stream", web::get().to(binance_ws))
+                .route("/binance/api/v3/depth", web::get().to(binance_depth))
+                .route("/kraken/v2", web::get().to(kraken_ws))
+                .route("/poloniex/ws/public", web::get().to(poloniex_ws))
+        })
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .bind(("127.0.0.1", 0))?;
+        let addr = server
+            .addrs()
+            .first()
+            .copied()
+            .ok_or_else(|| std::io::Error::other("no address bound"))?;
+        let server = server.run();
+        let handle = server.handle();
+        actix_rt::spawn(server);
+        Ok(Simulator {
+            shared,
+            addr,
+            server: handle,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `ws://127.0.0.1:PORT/binance`; append `/stream?streams=a/b`.
+    pub fn binance_ws_base(&self) -> String {
+        format!("ws://{}/binance", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/binance`; append `/api/v3/depth?symbol=BTCUSDT&limit=1000`.
+    pub fn binance_rest_base(&self) -> String {
+        format!("http://{}/binance", self.addr)
+    }
+
+    /// `ws://127.0.0.1:PORT/kraken/v2`.
+    pub fn kraken_ws_url(&self) -> String {
+        format!("ws://{}/kraken/v2", self.addr)
+    }
+
+    /// `ws://127.0.0.1:PORT/poloniex/ws/public`.
+    pub fn poloniex_ws_url(&self) -> String {
+        format!("ws://{}/poloniex/ws/public", self.addr)
+    }
+
+    /// Stops the market steps (after the call returns no market changes).
+    pub fn pause(&self) {
+        self.shared.lock().paused = true;
+    }
+
+    /// Restarts the market steps.
+    pub fn resume(&self) {
+        self.shared.lock().paused = false;
+    }
+
+    /// The whole current book of a market (Kraken/Poloniex clients hold its
+    /// [`top`](TruthBook::top)).
+    pub fn truth(&self, exchange: Exchange, symbol: &Symbol) -> Option<TruthBook> {
+        self.shared
+            .lock()
+            .market(exchange, symbol)
+            .map(|m| m.truth())
+    }
+
+    /// The whole book at a past Binance `u` / Poloniex `id` (Kraken: step number, see
+    /// [`last_update_id`](Self::last_update_id)); `None` if unknown, not at a message
+    /// boundary, or older than the kept history (10 000 steps).
+    pub fn truth_at(
+        &self,
+        exchange: Exchange,
+        symbol: &Symbol,
+        update_id: u64,
+    ) -> Option<TruthBook> {
+        self.shared
+            .lock()
+            .market(exchange, symbol)?
+            .truth_at(update_id)
+    }
+
+    /// The last update id sent: Binance `u`, Poloniex `id`; Kraken has no ids and gets the
+    /// step number.
+    pub fn last_update_id(&self, exchange: Exchange, symbol: &Symbol) -> Option<u64> {
+        self.shared
+            .lock()
+            .market(exchange, symbol)
+            .map(|m| m.update_id)
+    }
+
+    /// Every trade generated so far (the last 100 000), in order.
+    pub fn trades_sent(&self, exchange: Exchange, symbol: &Symbol) -> Vec<SimTrade> {
+        self.shared
+            .lock()
+            .market(exchange, symbol)
+            .map(|m| m.trades.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The fault knobs.
+    pub fn faults(&self) -> Faults {
+        Faults {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Closes every connection, stops the step timer and the server.
+    pub fn stop(&self) {
+        self.shared.lock().stopped = true;
+        let _ = self.shared.tx.send(Event::Stop);
+        // The stop command is sent when called; awaiting only waits for completion.
+        drop(self.server.stop(true));
+    }
+}
+
+/// Fault injection for tests; cheap to clone.
+#[derive(Clone)]
+pub struct Faults {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Faults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Faults")
+    }
+}
+
+impl Faults {
+    fn arm(&self, exchange: Exchange, symbol: &Symbol, f: impl FnOnce(&mut super::state::Pending)) {
+        if let Some(m) = self.shared.lock().market_mut(exchange, symbol) {
+            f(&mut m.pending);
+        }
+    }
+
+    /// Closes every WebSocket of `exchange` now.
+    pub fn drop_connections(&self, exchange: Exchange) {
+        let _ = self.shared.tx.send(Event::Drop(exchange));
+    }
+
+    /// The next book update of the symbol is not sent; ids still advance (Binance/Poloniex:
+    /// a gap; Kraken: the next checksum will not match — armed for the next update that
+    /// changes the top 10).
+    pub fn skip_update(&self, exchange: Exchange, symbol: &Symbol) {
+        self.arm(exchange, symbol, |p| p.skip = true);
+    }
+
+    /// The next book update of the symbol is sent twice.
+    pub fn repeat_update(&self, exchange: Exchange, symbol: &Symbol) {
+        self.arm(exchange, symbol, |p| p.repeat = true);
+    }
+
+    /// Kraken: the next update that changes the top 10 carries a wrong checksum.
+    pub fn corrupt_checksum(&self, symbol: &Symbol) {
+        self.arm(Exchange::Kraken, symbol, |p| p.corrupt = true);
+    }
+
+    /// One garbage text frame on every connection of `exchange`.
+    pub fn malformed_frame(&self, exchange: Exchange) {
+        let _ = self.shared.tx.send(Event::Malformed(exchange));
+    }
+
+    /// Binance REST depth answers after `delay` (zero turns it off).
+    pub fn delay_rest_snapshot(&self, delay: Duration) {
+        self.shared.lock().rest_delay = delay;
+    }
+
+    /// The next `times` Binance REST depth answers are the oldest kept book, whose
+    /// `lastUpdateId` is older than anything on the stream: the client must refetch.
+    pub fn stale_rest_snapshot(&self, times: u32) {
+        self.shared.lock().stale_rest = times;
+    }
+}
+
+/// Starts a server that plays the received frames of a capture (format A of
+/// `shared/captures/README.md`) to every WebSocket client, on any of the venue paths, one
+/// frame per `pace`, then closes. Subscriptions are ignored; there are no markets, truth or
+/// REST answers. `exchange` names the venue the capture belongs to.
+pub async fn start_replay(
+    exchange: Exchange,
+    capture_text: String,
+    pace: Duration,
+) -> std::io::Result<Simulator> {
+    let frames: Vec<String> = capture_text
+        .lines()
+        .filter_map(|l| match crate::replay::parse_capture_line(l) {
+            Ok(crate::replay::CaptureLine::Received { frame, .. }) => Some(frame.to_string()),
+            _ => None,
+        })
+        .collect();
+    let config = SimConfig {
+        binance: Vec::new(),
+        kraken: Vec::new(),
+        poloniex: Vec::new(),
+        ..SimConfig::default()
+    };
+    let _ = exchange;
+    let shared = Shared::new(config);
+    shared.lock().replay = Some((Arc::new(frames), pace));
+    Simulator::serve(shared).await
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP handlers and the connection loop.
+// ---------------------------------------------------------------------------------------
+
+type Data = web::Data<Shared>;
+
+async fn binance_ws(
+    req: HttpRequest,
+    body: web::Payload,
+    shared: Data,
+) -> actix_web::Result<HttpResponse> {
+    let session = match shared.lock() {
+        // A replay serves whatever was recorded, whatever the client asks for.
+        st if st.replay.is_some() => Ok(BinanceSession::default()),
+        st => BinanceSession::open(req.query_string(), &st),
+    };
+    match session {
+        Ok(s) => start_ws(req, body, shared, VenueSession::Binance(s), Vec::new()),
+        Err(msg) => Ok(HttpResponse::BadRequest().body(msg)),
+    }
+}
+
+async fn kraken_ws(
+    req: HttpRequest,
+    body: web::Payload,
+    shared: Data,
+) -> actix_web::Result<HttpResponse> {
+    let id = {
+        let mut st = shared.lock();
+        st.next_connection += 1;
+        st.next_connection
+    };
+    let status = super::kraken::status(id);
+    start_ws(
+        req,
+        body,
+        shared,
+        VenueSession::Kraken(KrakenSession::default()),
+        vec![status],
+    )
+}
+
+async fn poloniex_ws(
+    req: HttpRequest,
+    body: web::Payload,
+    shared: Data,
+) -> actix_web::Result<HttpResponse> {
+    let s = VenueSession::Poloniex(PoloniexSession::default());
+    start_ws(req, body, shared, s, Vec::new())
+}
+
+fn json_response(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .body(body)
+}
+
+/// `GET /api/v3/depth?symbol=..&limit=..` (§1.7).
+async fn binance_depth(req: HttpRequest, shared: Data) -> HttpResponse {
+    use actix_web::http::StatusCode;
+    let query = req.query_string();
+    let Some(symbol) = query_param(query, "symbol").filter(|s| !s.is_empty()) else {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            r#"{"code":-1102,"msg":"Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."}"#.into(),
+        );
+    };
+    let limit = match query_param(query, "limit").map(|l| l.parse::<usize>()) {
+        None => 100,
+        Some(Ok(l)) if l > 0 => l.min(5000),
+        Some(_) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                r#"{"code":-1100,"msg":"Illegal characters found in parameter 'limit'."}"#.into(),
+            )
+        }
+    };
+    let (body, delay) = {
+        let mut st = shared.lock();
+        let stale = st.stale_rest > 0;
+        let key = symbol.to_lowercase();
+        let Some(m) = st.by_key(Exchange::Binance, &key) else {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                r#"{"code":-1121,"msg":"Invalid symbol."}"#.into(),
+            );
+        };
+        let body = m.binance_rest(limit, stale);
+        if stale {
+            st.stale_rest -= 1;
+        }
+        (body, st.rest_delay)
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    json_response(StatusCode::OK, body)
+}
+
+fn start_ws(
+    req: HttpRequest,
+    body: web::Payload,
+    shared: Data,
+    venue: VenueSession,
+    initial: Vec<String>,
+) -> actix_web::Result<HttpResponse> {
+    if shared.lock().stopped {
+        return Ok(HttpResponse::ServiceUnavailable().finish());
+    }
+    // Subscribe to the steps before anything is rendered, so nothing falls in between.
+    let rx = shared.tx.subscribe();
+    let (response, session, stream) = actix_ws::handle(&req, body)?;
+    let stream = stream.max_frame_size(1 << 20);
+    let replay = shared.lock().replay.clone();
+    match replay {
+        Some((frames, pace)) => {
+            actix_web::rt::spawn(replay_loop(session, stream, rx, frames, pace));
+        }
+        None => {
+            actix_web::rt::spawn(ws_loop(
+                shared.into_inner(),
+                session,
+                stream,
+                rx,
+                venue,
+                initial,
+            ));
+        }
+    }
+    Ok(response)
+}
+
+/// What to do after an event.
+enum Flow {
+    Continue,
+    Close,
+}
+
+async fn on_event(
+    event: Result<Event, RecvError>,
+    venue: &VenueSession,
+    session: &mut actix_ws::Session,
+    sent: &mut bool,
+) -> Flow {
+    let exchange = venue.exchange();
+    let frames = match event {
+        Ok(Event::Tick(tick)) if tick.exchange == exchange => venue.on_tick(&tick),
+        Ok(Event::Malformed(ex)) if ex == exchange => vec!["{\"this is\": not json".to_string()],
+        Ok(Event::Drop(ex)) if ex == exchange => return Flow::Close,
+        Ok(Event::Stop) => return Flow::Close,
+        Ok(_) => Vec::new(),
+        // A client too slow for the stream is disconnected, as venues do.
+        Err(RecvError::Lagged(_)) | Err(RecvError::Closed) => return Flow::Close,
+    };
+    for f in frames {
+        *sent = true;
+        if session.text(f).await.is_err() {
+            return Flow::Close;
+        }
+    }
+    Flow::Continue
+}
+
+async fn ws_loop(
+    shared: Arc<Shared>,
+    mut session: actix_ws::Session,
+    mut stream: actix_ws::MessageStream,
+    mut rx: Receiver<Event>,
+    mut venue: VenueSession,
+    initial: Vec<String>,
+) {
+    use actix_ws::Message;
+    let period = match venue.exchange() {
+        Exchange::Kraken => shared.config.kraken_heartbeat_interval,
+        Exchange::Poloniex => Duration::from_secs(3600),
+        _ => shared.config.binance_ping_interval,
+    }
+    .max(Duration::from_millis(1));
+    let mut timer = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let mut last_pong = Instant::now();
+    let mut sent = false;
+    for f in initial {
+        if session.text(f).await.is_err() {
+            return;
+        }
+    }
+    loop {
+        tokio::select! {
+            msg = stream.recv() => match msg {
+                Some(Ok(Message::Text(text))) => {
+                    // Everything that happened before the request goes out before its reply.
+                    let mut flow = Flow::Continue;
+                    loop {
+                        let ev = match rx.try_recv() {
+                            Ok(ev) => Ok(ev),
+                            Err(TryRecvError::Empty) => break,
+                            Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
+                            Err(TryRecvError::Closed) => Err(RecvError::Closed),
+                        };
+                        flow = on_event(ev, &venue, &mut session, &mut sent).await;
+                        if matches!(flow, Flow::Close) {
+                            break;
+                        }
+                    }
+                    if matches!(flow, Flow::Close) {
+                        break;
+                    }
+                    let replies = venue.on_text(&text, &shared.lock(), now_ms());
+                    let mut ok = true;
+                    for r in replies {
+                        ok &= session.text(r).await.is_ok();
+                    }
+                    if !ok {
+                        break;
+                    }
+                }
+                Some(Ok(Message::Ping(bytes))) => {
+                    if session.pong(&bytes).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Ok(Message::Pong(_))) => last_pong = Instant::now(),
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+            ev = rx.recv() => {
+                if let Flow::Close = on_event(ev, &venue, &mut session, &mut sent).await {
+                    break;
+                }
+            }
+            _ = timer.tick() => match venue.exchange() {
+                Exchange::Kraken => {
+                    if !std::mem::take(&mut sent) && venue.has_subscriptions()
+                        && session.text(super::kraken::HEARTBEAT).await.is_err()
+                    {
+                        break;
+                    }
+                }
+                Exchange::Poloniex => {}
+                _ => {
+                    if last_pong.elapsed() > period * 3 {
+                        break;
+                    }
+                    if session.ping(b"marketfeed-sim").await.is_err() {
+                        break;
+                    }
+                }
+            },
+        }
+    }
+    let _ = session.close(None).await;
+}
+
+async fn replay_loop(
+    mut session: actix_ws::Session,
+    mut stream: actix_ws::MessageStream,
+    mut rx: Receiver<Event>,
+    frames: Arc<Vec<String>>,
+    pace: Duration,
+) {
+    use actix_ws::Message;
+    let mut timer = tokio::time::interval(pace.max(Duration::from_millis(1)));
+    let mut next = 0;
+    loop {
+        tokio::select! {
+            msg = stream.recv() => match msg {
+                Some(Ok(Message::Ping(bytes))) => {
+                    if session.pong(&bytes).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+            ev = rx.recv() => if matches!(ev, Ok(Event::Stop | Event::Drop(_)) | Err(_)) {
+                break;
+            },
+            _ = timer.tick() => {
+                let Some(f) = frames.get(next) else { break };
+                next += 1;
+                if session.text(f.clone()).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = session.close(None).await;
+}

@@ -1,0 +1,576 @@
+//! The simulator's state behind the servers: one [`SimMarket`] per (venue, symbol), the step
+//! that turns a market step into the frames each venue sends (with the pending faults
+//! applied), truth books and the bounded histories. No I/O: the server only locks, calls
+//! and forwards.
+
+use super::history::History;
+use super::market::{MarketConfig, Step, SyntheticMarket, TickLevel};
+use super::server::{SimConfig, SimTrade, TruthBook};
+use super::window::{top, window_diff};
+use super::{binance, kraken, poloniex};
+use crate::types::{Exchange, Symbol, TakerSide};
+use rust_decimal::Decimal;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// Steps kept per market for `truth_at`.
+pub const HISTORY_STEPS: usize = 10_000;
+/// Trades kept per market for `trades_sent`.
+pub const TRADE_HISTORY: usize = 100_000;
+/// Steps taken before the server opens, so the oldest kept book is older than anything a
+/// client can have seen (what a stale REST snapshot serves).
+pub const WARM_UP_STEPS: usize = 64;
+/// First update id of Binance and Poloniex books.
+pub const FIRST_UPDATE_ID: u64 = 1_000;
+
+/// Faults armed for the next update of one market.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pending {
+    /// Do not send the next book update.
+    pub skip: bool,
+    /// Send the next book update twice.
+    pub repeat: bool,
+    /// Kraken: the next update carries a wrong checksum.
+    pub corrupt: bool,
+}
+
+/// The frames one step of one market produced, per channel (payloads for Binance, which the
+/// connection wraps with the subscribed stream name).
+#[derive(Clone, Debug)]
+pub enum Frames {
+    /// Binance spot.
+    Binance {
+        /// `depthUpdate` payloads (0, 1 or 2 copies, by the faults).
+        depth: Vec<String>,
+        /// `bookTicker` payload after the depth event.
+        book_ticker: Option<String>,
+        /// `aggTrade` payloads.
+        agg_trades: Vec<String>,
+        /// `trade` payloads.
+        trades: Vec<String>,
+    },
+    /// Kraken v2.
+    Kraken {
+        /// `book` updates per subscribed depth, indexed like [`kraken::DEPTHS`].
+        books: [Vec<String>; 5],
+        /// `trade` update.
+        trade: Option<String>,
+        /// `ticker` update (on trades).
+        ticker: Option<String>,
+    },
+    /// Poloniex v3.
+    Poloniex {
+        /// `book_lv2` updates.
+        book: Vec<String>,
+        /// `trades` messages.
+        trades: Vec<String>,
+    },
+}
+
+/// One market step as broadcast to the connections.
+#[derive(Clone, Debug)]
+pub struct Tick {
+    /// Venue.
+    pub exchange: Exchange,
+    /// Venue wire key: Binance lower-case stream prefix, Kraken `BTC/USDT`, Poloniex
+    /// `BTC_USDT`.
+    pub key: String,
+    /// The market's step counter after this step.
+    pub version: u64,
+    /// What to send.
+    pub frames: Frames,
+}
+
+/// What the connections are told.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A market stepped.
+    Tick(Arc<Tick>),
+    /// Send one garbage frame on every connection of the venue.
+    Malformed(Exchange),
+    /// Close every connection of the venue.
+    Drop(Exchange),
+    /// The simulator stops.
+    Stop,
+}
+
+/// One simulated (venue, symbol) market.
+#[derive(Debug)]
+pub struct SimMarket {
+    /// Venue.
+    pub exchange: Exchange,
+    /// Normalized symbol.
+    pub symbol: Symbol,
+    /// Venue symbol (`BTCUSDT`, `BTC/USDT`, `BTC_USDT`).
+    pub wire: String,
+    /// Wire key used in [`Tick::key`].
+    pub key: String,
+    /// The book and flow.
+    pub market: SyntheticMarket,
+    /// Steps taken.
+    pub version: u64,
+    /// Binance: last `u`; Poloniex: last `id`; Kraken: `version`.
+    pub update_id: u64,
+    /// Past books.
+    pub history: History,
+    /// Trades generated, oldest first (bounded).
+    pub trades: VecDeque<SimTrade>,
+    /// Armed faults.
+    pub pending: Pending,
+    /// Price of the last trade (ticks).
+    pub last_price: i64,
+}
+
+fn side_map(levels: impl Iterator<Item = TickLevel>) -> std::collections::BTreeMap<i64, u64> {
+    levels.collect()
+}
+
+impl SimMarket {
+    /// A market for `symbol` on `exchange`.
+    pub fn new(exchange: Exchange, symbol: Symbol, cfg: MarketConfig) -> Self {
+        let market = SyntheticMarket::new(cfg);
+        let update_id = match exchange {
+            Exchange::Kraken => 0,
+            _ => FIRST_UPDATE_ID,
+        };
+        let history = History::new(
+            update_id,
+            side_map(market.bids()),
+            side_map(market.asks()),
+            HISTORY_STEPS,
+        );
+        let wire = symbol.to_venue(exchange);
+        let key = match exchange {
+            Exchange::Binance | Exchange::BinanceUsdM => wire.to_lowercase(),
+            _ => wire.clone(),
+        };
+        SimMarket {
+            exchange,
+            symbol,
+            wire,
+            key,
+            last_price: market.config().mid,
+            market,
+            version: 0,
+            update_id,
+            history,
+            trades: VecDeque::new(),
+            pending: Pending::default(),
+        }
+    }
+
+    fn cfg(&self) -> &MarketConfig {
+        self.market.config()
+    }
+
+    /// How many copies of a book update to send, consuming the armed skip/repeat.
+    fn copies(&mut self) -> usize {
+        if std::mem::take(&mut self.pending.skip) {
+            0
+        } else if std::mem::take(&mut self.pending.repeat) {
+            2
+        } else {
+            1
+        }
+    }
+
+    fn record_trades(&mut self, step: &Step) {
+        let cfg = self.market.config().clone();
+        for t in &step.trades {
+            if self.trades.len() == TRADE_HISTORY {
+                self.trades.pop_front();
+            }
+            self.last_price = t.price;
+            self.trades.push_back(SimTrade {
+                id: t.id,
+                price: self.price(&cfg, t.price),
+                qty: self.qty(&cfg, t.qty),
+                taker_side: if t.taker_buy {
+                    TakerSide::Buy
+                } else {
+                    TakerSide::Sell
+                },
+            });
+        }
+    }
+
+    fn price(&self, cfg: &MarketConfig, ticks: i64) -> Decimal {
+        let mut d = Decimal::new(ticks, cfg.price_scale);
+        if matches!(self.exchange, Exchange::Binance | Exchange::BinanceUsdM) {
+            d.rescale(binance::DECIMALS);
+        }
+        d
+    }
+
+    fn qty(&self, cfg: &MarketConfig, lots: u64) -> Decimal {
+        let mut d = Decimal::new(lots as i64, cfg.qty_scale);
+        if matches!(self.exchange, Exchange::Binance | Exchange::BinanceUsdM) {
+            d.rescale(binance::DECIMALS);
+        }
+        d
+    }
+
+    /// Advances the market one step at `ms` and returns the frames to broadcast.
+    pub fn step(&mut self, ms: u64) -> Tick {
+        let frames = match self.exchange {
+            Exchange::Kraken => self.step_kraken(ms),
+            Exchange::Poloniex => self.step_poloniex(ms),
+            _ => self.step_binance(ms),
+        };
+        Tick {
+            exchange: self.exchange,
+            key: self.key.clone(),
+            version: self.version,
+            frames,
+        }
+    }
+
+    fn step_binance(&mut self, ms: u64) -> Frames {
+        let step = self.market.step();
+        self.version += 1;
+        self.record_trades(&step);
+        let mut depth = Vec::new();
+        let mut book_ticker = None;
+        let n = step.changes() as u64;
+        if n > 0 {
+            let first = self.update_id + 1;
+            self.update_id += n;
+            self.history.push(self.update_id, &step.bids, &step.asks);
+            let data = binance::depth_update_data(
+                self.cfg(),
+                &self.wire,
+                ms,
+                first,
+                self.update_id,
+                &step,
+            );
+            depth = vec![data; self.copies()];
+            if let (Some(b), Some(a)) = self.market.top() {
+                book_ticker = Some(binance::book_ticker_data(
+                    self.cfg(),
+                    &self.wire,
+                    self.update_id,
+                    b,
+                    a,
+                ));
+            }
+        }
+        let cfg = self.cfg();
+        Frames::Binance {
+            depth,
+            book_ticker,
+            agg_trades: (step.trades.iter())
+                .map(|t| binance::agg_trade_data(cfg, &self.wire, ms, t))
+                .collect(),
+            trades: (step.trades.iter())
+                .map(|t| binance::trade_data(cfg, &self.wire, ms, t))
+                .collect(),
+        }
+    }
+
+    fn step_kraken(&mut self, ms: u64) -> Frames {
+        let max = kraken::DEPTHS[kraken::DEPTHS.len() - 1];
+        let before = (top(&self.market, true, max), top(&self.market, false, max));
+        let step = self.market.step();
+        self.version += 1;
+        self.update_id = self.version;
+        self.history.push(self.update_id, &step.bids, &step.asks);
+        self.record_trades(&step);
+        let after = (top(&self.market, true, max), top(&self.market, false, max));
+        let cut = |v: &[TickLevel], d: usize| v[..d.min(v.len())].to_vec();
+        let diffs: Vec<(Vec<TickLevel>, Vec<TickLevel>)> = kraken::DEPTHS
+            .iter()
+            .map(|&d| {
+                let m = &self.market;
+                (
+                    window_diff(&cut(&before.0, d), &cut(&after.0, d), true, |p| {
+                        m.level(true, p).is_some()
+                    }),
+                    window_diff(&cut(&before.1, d), &cut(&after.1, d), false, |p| {
+                        m.level(false, p).is_some()
+                    }),
+                )
+            })
+            .collect();
+        let cfg = self.market.config().clone();
+        let scales = (cfg.price_scale, cfg.qty_scale);
+        let mut checksum = kraken::checksum(&after.1, &after.0, scales, kraken::precisions(&cfg));
+        // Faults act on the next update that changes the top 10 (so that they show).
+        let top10_changed = !diffs[0].0.is_empty() || !diffs[0].1.is_empty();
+        let copies = if top10_changed {
+            if std::mem::take(&mut self.pending.corrupt) {
+                checksum = checksum.wrapping_add(1);
+            }
+            self.copies()
+        } else {
+            1
+        };
+        let mut books: [Vec<String>; 5] = Default::default();
+        for (k, (b, a)) in diffs.iter().enumerate() {
+            if b.is_empty() && a.is_empty() {
+                continue;
+            }
+            let frame = kraken::book(&cfg, &self.wire, false, b, a, checksum, ms);
+            books[k] = vec![frame; copies];
+        }
+        let (trade, ticker) = if step.trades.is_empty() {
+            (None, None)
+        } else {
+            let (b, a) = self.market.top();
+            (
+                Some(kraken::trades(&cfg, &self.wire, &step.trades, ms)),
+                b.zip(a).map(|(b, a)| {
+                    kraken::ticker(&cfg, &self.wire, false, b, a, self.last_price, ms)
+                }),
+            )
+        };
+        Frames::Kraken {
+            books,
+            trade,
+            ticker,
+        }
+    }
+
+    fn step_poloniex(&mut self, ms: u64) -> Frames {
+        let d = poloniex::BOOK_DEPTH;
+        let before = (top(&self.market, true, d), top(&self.market, false, d));
+        let step = self.market.step();
+        self.version += 1;
+        self.record_trades(&step);
+        let after = (top(&self.market, true, d), top(&self.market, false, d));
+        let m = &self.market;
+        let bids = window_diff(&before.0, &after.0, true, |p| m.level(true, p).is_some());
+        let asks = window_diff(&before.1, &after.1, false, |p| m.level(false, p).is_some());
+        let mut book = Vec::new();
+        if !bids.is_empty() || !asks.is_empty() {
+            self.update_id += 1;
+            let frame = poloniex::book(
+                self.market.config(),
+                &self.wire,
+                false,
+                &bids,
+                &asks,
+                self.update_id - 1,
+                self.update_id,
+                ms,
+            );
+            book = vec![frame; self.copies()];
+        }
+        self.history.push(self.update_id, &step.bids, &step.asks);
+        let cfg = self.market.config();
+        Frames::Poloniex {
+            book,
+            trades: (step.trades.iter())
+                .map(|t| poloniex::trade(cfg, &self.wire, t, ms))
+                .collect(),
+        }
+    }
+
+    /// A Kraken `book` snapshot of the top `depth`.
+    pub fn kraken_snapshot(&self, depth: usize, ms: u64) -> String {
+        let cfg = self.cfg();
+        let bids = top(&self.market, true, depth);
+        let asks = top(&self.market, false, depth);
+        let sum = kraken::checksum(
+            &asks,
+            &bids,
+            (cfg.price_scale, cfg.qty_scale),
+            kraken::precisions(cfg),
+        );
+        kraken::book(cfg, &self.wire, true, &bids, &asks, sum, ms)
+    }
+
+    /// A Kraken `ticker` snapshot.
+    pub fn kraken_ticker(&self, ms: u64) -> Option<String> {
+        let (b, a) = self.market.top();
+        let (b, a) = b.zip(a)?;
+        Some(kraken::ticker(
+            self.cfg(),
+            &self.wire,
+            true,
+            b,
+            a,
+            self.last_price,
+            ms,
+        ))
+    }
+
+    /// A Poloniex `book_lv2` snapshot of the top 20.
+    pub fn poloniex_snapshot(&self, ms: u64) -> String {
+        let d = poloniex::BOOK_DEPTH;
+        let (bids, asks) = (top(&self.market, true, d), top(&self.market, false, d));
+        poloniex::book(
+            self.cfg(),
+            &self.wire,
+            true,
+            &bids,
+            &asks,
+            self.update_id.saturating_sub(1),
+            self.update_id,
+            ms,
+        )
+    }
+
+    /// A Binance REST depth body: the current book, or (`stale`) the oldest kept one.
+    pub fn binance_rest(&self, limit: usize, stale: bool) -> String {
+        if stale {
+            let id = self.history.oldest_id();
+            if let Some((b, a)) = self.history.book_at(id) {
+                let bids: Vec<TickLevel> = b.into_iter().rev().take(limit).collect();
+                let asks: Vec<TickLevel> = a.into_iter().take(limit).collect();
+                return binance::rest_snapshot_levels(self.cfg(), id, &bids, &asks);
+            }
+        }
+        binance::rest_snapshot(&self.market, self.update_id, limit)
+    }
+
+    fn truth_of(
+        &self,
+        bids: impl Iterator<Item = TickLevel>,
+        asks: impl Iterator<Item = TickLevel>,
+        id: u64,
+    ) -> TruthBook {
+        let cfg = self.cfg();
+        let level = |(p, q): TickLevel| (self.price(cfg, p), self.qty(cfg, q));
+        TruthBook {
+            bids: bids.map(level).collect(),
+            asks: asks.map(level).collect(),
+            update_id: (self.exchange != Exchange::Kraken).then_some(id),
+        }
+    }
+
+    /// The whole current book.
+    pub fn truth(&self) -> TruthBook {
+        self.truth_of(self.market.bids(), self.market.asks(), self.update_id)
+    }
+
+    /// The whole book as it was at `id`.
+    pub fn truth_at(&self, id: u64) -> Option<TruthBook> {
+        let (b, a) = self.history.book_at(id)?;
+        Some(self.truth_of(b.into_iter().rev(), a.into_iter(), id))
+    }
+}
+
+/// Everything the servers share, behind one lock.
+#[derive(Debug)]
+pub struct State {
+    /// The markets.
+    pub markets: Vec<SimMarket>,
+    /// No steps while paused.
+    pub paused: bool,
+    /// Set by `stop`.
+    pub stopped: bool,
+    /// Binance REST answers after this delay.
+    pub rest_delay: Duration,
+    /// The next so many Binance REST answers are stale.
+    pub stale_rest: u32,
+    /// Kraken `connection_id`s.
+    pub next_connection: u64,
+    /// Replay mode: the frames every connection gets, one per pace.
+    pub replay: Option<(Arc<Vec<String>>, Duration)>,
+}
+
+impl State {
+    /// The market of `symbol` on `exchange`.
+    pub fn market(&self, exchange: Exchange, symbol: &Symbol) -> Option<&SimMarket> {
+        self.markets
+            .iter()
+            .find(|m| m.exchange == exchange && &m.symbol == symbol)
+    }
+
+    /// The market of `symbol` on `exchange`, mutable.
+    pub fn market_mut(&mut self, exchange: Exchange, symbol: &Symbol) -> Option<&mut SimMarket> {
+        self.markets
+            .iter_mut()
+            .find(|m| m.exchange == exchange && &m.symbol == symbol)
+    }
+
+    /// The market with venue key `key` (see [`Tick::key`]).
+    pub fn by_key(&self, exchange: Exchange, key: &str) -> Option<&SimMarket> {
+        self.markets
+            .iter()
+            .find(|m| m.exchange == exchange && m.key == key)
+    }
+}
+
+/// State plus the broadcast channel and the configuration.
+#[derive(Debug)]
+pub struct Shared {
+    /// The state.
+    pub state: Mutex<State>,
+    /// Steps and faults for the connections.
+    pub tx: broadcast::Sender<Event>,
+    /// The configuration.
+    pub config: SimConfig,
+}
+
+/// The market configuration of the `index`-th symbol of a venue: seed and mid varied.
+pub fn market_config(template: &MarketConfig, seed: u64, venue: u64, index: u64) -> MarketConfig {
+    let mut rng = super::market::SplitMix64::new(seed ^ (venue << 32) ^ index);
+    MarketConfig {
+        seed: rng.next_u64(),
+        mid: template.mid + (index as i64) * (template.mid / 7),
+        ..template.clone()
+    }
+}
+
+impl Shared {
+    /// Builds the markets of `config` and warms them up.
+    pub fn new(config: SimConfig) -> Self {
+        let mut markets = Vec::new();
+        let venues = [
+            (Exchange::Binance, &config.binance),
+            (Exchange::Kraken, &config.kraken),
+            (Exchange::Poloniex, &config.poloniex),
+        ];
+        for (v, (exchange, symbols)) in venues.into_iter().enumerate() {
+            for (i, symbol) in symbols.iter().enumerate() {
+                let cfg = market_config(&config.market, config.seed, v as u64, i as u64);
+                let mut m = SimMarket::new(exchange, symbol.clone(), cfg);
+                for _ in 0..WARM_UP_STEPS {
+                    m.step(0);
+                }
+                markets.push(m);
+            }
+        }
+        let (tx, _) = broadcast::channel(8192);
+        Shared {
+            state: Mutex::new(State {
+                markets,
+                paused: false,
+                stopped: false,
+                rest_delay: Duration::ZERO,
+                stale_rest: 0,
+                next_connection: 1,
+                replay: None,
+            }),
+            tx,
+            config,
+        }
+    }
+
+    /// The state, even if a panicking thread poisoned the lock.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Steps every market once (unless paused) and broadcasts the frames, under the lock so
+    /// that a snapshot taken under it sits at a known place in the stream. False once
+    /// stopped.
+    pub fn step_all(&self, ms: u64) -> bool {
+        let mut st = self.lock();
+        if st.stopped {
+            return false;
+        }
+        if st.paused {
+            return true;
+        }
+        for m in &mut st.markets {
+            let tick = m.step(ms);
+            let _ = self.tx.send(Event::Tick(Arc::new(tick)));
+        }
+        true
+    }
+}
