@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use marketfeed::sim::{SimConfig, WsApiSim, TEST_HMAC_API_KEY, TEST_HMAC_SECRET};
+use marketfeed::sim::{WsApiSim, WsApiSimConfig, TEST_HMAC_API_KEY, TEST_HMAC_SECRET};
 use marketfeed::wsapi::{
     write_template, Credentials, NewOrder, Side, SystemClock, WsApiClient, WsApiConfig, WsApiError,
 };
@@ -71,7 +71,7 @@ async fn run(testnet: bool, config_file: Option<String>) -> Result<(), WsApiErro
             None,
         )
     } else {
-        let sim = WsApiSim::start(SimConfig::new(Arc::new(SystemClock)))
+        let sim = WsApiSim::start(WsApiSimConfig::new(Arc::new(SystemClock)))
             .map_err(|e| WsApiError::Protocol(format!("simulator: {e}")))?;
         println!("simulator listening on {}", sim.url());
         let creds = Credentials::hmac(TEST_HMAC_API_KEY, TEST_HMAC_SECRET)?;

@@ -154,17 +154,25 @@ impl EngineBuilder {
             .name("marketfeed-engine".into())
             .spawn(move || {
                 let system = actix_rt::System::new();
-                system.block_on(async move {
-                    let _ = tx.send(self.start());
-                });
-                let _ = system.run();
+                let started = system.block_on(async move { self.start() });
+                let ok = started.is_ok();
+                let _ = tx.send(started.map(|e| (e, actix_rt::System::current())));
+                if ok {
+                    let _ = system.run();
+                }
             })
             .map_err(|e| EngineError::Start(e.to_string()))?;
-        let engine = rx.recv().map_err(|e| EngineError::Start(e.to_string()))??;
-        Ok(EngineThread {
-            engine,
-            thread: Some(thread),
-        })
+        match rx.recv().map_err(|e| EngineError::Start(e.to_string()))? {
+            Ok((engine, system)) => Ok(EngineThread {
+                engine,
+                system,
+                thread: Some(thread),
+            }),
+            Err(e) => {
+                let _ = thread.join();
+                Err(e)
+            }
+        }
     }
 }
 
@@ -251,6 +259,7 @@ impl Engine {
 /// An engine running on its own thread ([`EngineBuilder::spawn`]).
 pub struct EngineThread {
     engine: Engine,
+    system: actix_rt::System,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -270,9 +279,7 @@ impl EngineThread {
             let engine = self.engine.clone();
             // The handle's futures are runtime-agnostic; block on them from this thread.
             futures_executor_block_on(async move { engine.shutdown().await });
-            if let Some(system) = actix_rt::System::try_current() {
-                let _ = system; // not ours: the engine's System is stopped below
-            }
+            self.system.stop();
             let _ = thread.join();
         }
     }

@@ -57,7 +57,7 @@ pub enum SimKey {
 
 /// Simulator settings.
 #[derive(Clone)]
-pub struct SimConfig {
+pub struct WsApiSimConfig {
     /// Server clock (before [`WsApiSim::set_clock_offset_ms`]).
     pub clock: SharedClock,
     /// Accepted API keys.
@@ -74,7 +74,7 @@ pub struct SimConfig {
     pub ban_ms: u64,
 }
 
-impl SimConfig {
+impl WsApiSimConfig {
     /// Binance's default limits, 20 s pings, and the built-in HMAC and Ed25519 test keys.
     pub fn new(clock: SharedClock) -> Self {
         Self {
@@ -181,7 +181,7 @@ struct Knobs {
 }
 
 struct State {
-    cfg: SimConfig,
+    cfg: WsApiSimConfig,
     weight: Counter,
     orders_10s: Counter,
     orders_day: Counter,
@@ -233,7 +233,7 @@ impl std::fmt::Debug for WsApiSim {
 
 impl WsApiSim {
     /// Binds `127.0.0.1:0` and starts serving (call inside an actix system).
-    pub fn start(cfg: SimConfig) -> std::io::Result<Self> {
+    pub fn start(cfg: WsApiSimConfig) -> std::io::Result<Self> {
         let (drop_tx, _) = watch::channel(0u64);
         let (freeze_tx, _) = watch::channel(0u64);
         let (shutdown_tx, _) = watch::channel(0u64);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use marketfeed::sim::{
-    SimConfig, WsApiSim, TEST_ED25519_API_KEY, TEST_ED25519_PEM, TEST_HMAC_API_KEY,
+    WsApiSim, WsApiSimConfig, TEST_ED25519_API_KEY, TEST_ED25519_PEM, TEST_HMAC_API_KEY,
     TEST_HMAC_SECRET,
 };
 use marketfeed::wsapi::{Credentials, ManualClock, WsApiConfig};
@@ -18,8 +18,8 @@ pub fn clock() -> ManualClock {
     ManualClock::new(T0)
 }
 
-pub fn sim_with(clock: &ManualClock, f: impl FnOnce(&mut SimConfig)) -> WsApiSim {
-    let mut cfg = SimConfig::new(Arc::new(clock.clone()));
+pub fn sim_with(clock: &ManualClock, f: impl FnOnce(&mut WsApiSimConfig)) -> WsApiSim {
+    let mut cfg = WsApiSimConfig::new(Arc::new(clock.clone()));
     f(&mut cfg);
     WsApiSim::start(cfg).expect("simulator binds 127.0.0.1:0")
 }

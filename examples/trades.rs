@@ -1,0 +1,127 @@
+//! Prints public trades as they happen.
+//!
+//! ```text
+//! cargo run --example trades                         # built-in simulator, 5 seconds
+//! cargo run --example trades -- --seconds 20 --live binance:BTC-USDT kraken:BTC/USD
+//! ```
+
+use marketfeed::engine::Engine;
+use marketfeed::exchange::session::Endpoint;
+use marketfeed::runtime::events::{parse_market, FeedEvent, StreamKind, Subscription};
+use marketfeed::sim::{SimConfig, Simulator};
+use marketfeed::{Exchange, Symbol, TakerSide};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[actix_rt::main]
+async fn main() -> ExitCode {
+    let mut seconds = 5u64;
+    let mut live = Vec::new();
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--seconds" => match it.next().and_then(|v| v.parse().ok()) {
+                Some(s) if s > 0 => seconds = s,
+                _ => {
+                    eprintln!("--seconds takes a positive number");
+                    return ExitCode::from(2);
+                }
+            },
+            "--live" => {}
+            m => match parse_market(m) {
+                Ok(m) => live.push(m),
+                Err(e) => {
+                    eprintln!("{e}\nusage: trades [--seconds N] [--live exchange:SYMBOL ...]");
+                    return ExitCode::from(2);
+                }
+            },
+        }
+    }
+    let mut builder = Engine::builder();
+    let mut sim = None;
+    let markets = if live.is_empty() {
+        let s = match Simulator::start(SimConfig::default()).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("cannot start the simulator: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        println!("Running on the built-in exchange simulator (use --live exchange:SYMBOL for real trades)");
+        builder = builder
+            .endpoint(
+                Exchange::Binance,
+                Endpoint {
+                    ws: s.binance_ws_base(),
+                    rest: Some(s.binance_rest_base()),
+                },
+            )
+            .endpoint(
+                Exchange::Kraken,
+                Endpoint {
+                    ws: s.kraken_ws_url(),
+                    rest: None,
+                },
+            )
+            .endpoint(
+                Exchange::Poloniex,
+                Endpoint {
+                    ws: s.poloniex_ws_url(),
+                    rest: None,
+                },
+            );
+        sim = Some(s);
+        let btc = Symbol::parse("BTC-USDT").expect("valid symbol");
+        vec![
+            (Exchange::Binance, btc.clone()),
+            (Exchange::Kraken, btc.clone()),
+            (Exchange::Poloniex, btc),
+        ]
+    } else {
+        live
+    };
+    let engine = match builder.start() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let sub = Subscription::new()
+        .markets(markets)
+        .kind(StreamKind::Trades);
+    let mut feed = match engine.subscribe(sub).await {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut count = 0u64;
+    let deadline = actix_rt::time::sleep(Duration::from_secs(seconds));
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            _ = &mut deadline => break,
+            event = feed.recv() => match event {
+                Some(FeedEvent::Trade(t)) => {
+                    count += 1;
+                    let side = match t.taker_side { TakerSide::Buy => "buy ", TakerSide::Sell => "sell" };
+                    println!("{:<9} {:<10} {side} {:>14} @ {:<14} id {}",
+                        t.meta.exchange.as_str(), t.meta.symbol.as_str(), t.qty.to_string(), t.price.to_string(),
+                        t.id.map_or("-".to_string(), |i| i.to_string()));
+                }
+                Some(FeedEvent::Lost { kind, count }) => println!("(lost {count} {kind:?} events: consumer too slow)"),
+                Some(_) => {}
+                None => break,
+            }
+        }
+    }
+    println!("{count} trades in {seconds} s");
+    drop(feed);
+    engine.shutdown().await;
+    if let Some(s) = sim {
+        s.stop();
+    }
+    ExitCode::SUCCESS
+}

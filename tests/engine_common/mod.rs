@@ -1,0 +1,137 @@
+//! Shared setup for the engine tests: a simulator on loopback and an engine pointed at it.
+#![allow(dead_code)]
+
+use marketfeed::engine::Engine;
+use marketfeed::exchange::session::Endpoint;
+use marketfeed::runtime::backoff::Backoff;
+use marketfeed::runtime::events::{FeedEvent, FeedStatus};
+use marketfeed::runtime::queue::Feed;
+use marketfeed::sim::{MarketConfig, SimConfig, Simulator, TruthBook};
+use marketfeed::{Exchange, Level, Symbol};
+use std::time::{Duration, Instant};
+
+pub fn sym(s: &str) -> Symbol {
+    Symbol::parse(s).unwrap()
+}
+
+/// A simulator stepping every 5 ms with books of 200 levels.
+pub async fn simulator(binance: &[&str], kraken: &[&str], poloniex: &[&str]) -> Simulator {
+    let config = SimConfig {
+        seed: 42,
+        binance: binance.iter().map(|s| sym(s)).collect(),
+        kraken: kraken.iter().map(|s| sym(s)).collect(),
+        poloniex: poloniex.iter().map(|s| sym(s)).collect(),
+        step_interval: Duration::from_millis(5),
+        market: MarketConfig {
+            depth: 200,
+            ..MarketConfig::default()
+        },
+        ..SimConfig::default()
+    };
+    Simulator::start(config).await.expect("simulator starts")
+}
+
+pub fn engine(sim: &Simulator) -> Engine {
+    Engine::builder()
+        .endpoint(
+            Exchange::Binance,
+            Endpoint {
+                ws: sim.binance_ws_base(),
+                rest: Some(sim.binance_rest_base()),
+            },
+        )
+        .endpoint(
+            Exchange::Kraken,
+            Endpoint {
+                ws: sim.kraken_ws_url(),
+                rest: None,
+            },
+        )
+        .endpoint(
+            Exchange::Poloniex,
+            Endpoint {
+                ws: sim.poloniex_ws_url(),
+                rest: None,
+            },
+        )
+        .backoff(Backoff {
+            base: Duration::from_millis(50),
+            max: Duration::from_millis(500),
+        })
+        .arbiters(2)
+        .start()
+        .expect("engine starts")
+}
+
+/// Receives until `pred` matches (returns that event) or the timeout passes (panics).
+pub async fn wait_for(
+    feed: &mut Feed,
+    timeout: Duration,
+    what: &str,
+    mut pred: impl FnMut(&FeedEvent) -> bool,
+) -> FeedEvent {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match actix_rt::time::timeout(left, feed.recv()).await {
+            Ok(Some(e)) if pred(&e) => return e,
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("feed closed while waiting for {what}"),
+            Err(_) => panic!("timed out waiting for {what}"),
+        }
+    }
+}
+
+pub fn is_status(
+    e: &FeedEvent,
+    exchange: Exchange,
+    symbol: Option<&Symbol>,
+    pred: impl Fn(&FeedStatus) -> bool,
+) -> bool {
+    matches!(e, FeedEvent::Status(s) if s.exchange == exchange && s.symbol.as_ref() == symbol && pred(&s.status))
+}
+
+pub fn levels(truth: &[(rust_decimal::Decimal, rust_decimal::Decimal)]) -> Vec<Level> {
+    truth.iter().map(|(p, q)| Level::new(*p, *q)).collect()
+}
+
+/// Polls until the engine's book equals the simulator's truth at the engine's last update id
+/// (Binance, Poloniex) or, for Kraken (no ids), the current truth while the simulator is paused.
+pub async fn assert_book_matches_truth(
+    engine: &Engine,
+    sim: &Simulator,
+    exchange: Exchange,
+    symbol: &Symbol,
+    depth: usize,
+) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        let q = engine
+            .book(exchange, symbol, depth)
+            .await
+            .expect("book exists");
+        if q.state == marketfeed::runtime::events::BookState::Live {
+            let truth: Option<TruthBook> = match q.last_update_id {
+                Some(id) => sim.truth_at(exchange, symbol, id),
+                None => sim.truth(exchange, symbol),
+            };
+            if let Some(t) = truth {
+                let t = t.top(depth);
+                if q.view.bids == levels(&t.bids)
+                    && q.view.asks == levels(&t.asks)
+                    && !q.view.bids.is_empty()
+                {
+                    return;
+                }
+                last = format!(
+                    "engine {:?} vs truth {:?}",
+                    q.view.best_bid(),
+                    t.bids.first()
+                );
+            }
+        }
+        actix_rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{exchange} {symbol}: book never matched the truth: {last}");
+}
