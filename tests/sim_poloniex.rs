@@ -1,6 +1,7 @@
 //! The simulator's Poloniex v3 server, checked with the crate's own parser, sequencer and
 //! book: `book_lv2` snapshot + chained updates of the 20-level window, equal to the truth now
 //! and at recorded ids, trades with exact notional, control messages and the fault knobs.
+#![cfg(feature = "sim")]
 
 mod sim_support;
 

@@ -1,5 +1,6 @@
 //! Capture replay: the simulator plays a recorded capture's received frames, in order, to
 //! every client.
+#![cfg(feature = "sim")]
 
 mod sim_support;
 
