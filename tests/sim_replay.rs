@@ -42,5 +42,11 @@ async fn every_received_frame_of_the_capture_in_order_then_close() {
             }
         }
     }
+    // Only the capture's venue is served.
+    assert!(awc::Client::new()
+        .ws(sim.kraken_ws_url())
+        .connect()
+        .await
+        .is_err());
     sim.stop();
 }

@@ -468,8 +468,8 @@ pub struct State {
     pub stale_rest: u32,
     /// Kraken `connection_id`s.
     pub next_connection: u64,
-    /// Replay mode: the frames every connection gets, one per pace.
-    pub replay: Option<(Arc<Vec<String>>, Duration)>,
+    /// Replay mode: the venue, the frames every connection gets, one per pace.
+    pub replay: Option<(Exchange, Arc<Vec<String>>, Duration)>,
 }
 
 impl State {
