@@ -1,6 +1,7 @@
 //! The simulator's Binance spot server, checked with the crate's own parser, sequencer and
 //! book: sync from REST + combined streams, truth at any id, trades, control methods, pings
 //! and every fault knob.
+#![cfg(feature = "sim")]
 
 mod sim_support;
 

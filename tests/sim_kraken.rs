@@ -2,6 +2,7 @@
 //! checksum (the simulator computes its checksums independently, from its integer book):
 //! snapshot + updates of the subscribed window, every checksum OK, equal to the truth,
 //! trades, instrument, ping/pong, heartbeats, errors and the fault knobs.
+#![cfg(feature = "sim")]
 
 mod sim_support;
 

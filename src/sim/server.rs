@@ -316,9 +316,9 @@ impl Faults {
 }
 
 /// Starts a server that plays the received frames of a capture (format A of
-/// `shared/captures/README.md`) to every WebSocket client, on any of the venue paths, one
-/// frame per `pace`, then closes. Subscriptions are ignored; there are no markets, truth or
-/// REST answers. `exchange` names the venue the capture belongs to.
+/// `shared/captures/README.md`) to every WebSocket client of `exchange`'s path (the other
+/// venues' paths answer 404), one frame per `pace`, then closes. Subscriptions are ignored;
+/// there are no markets, truth or REST answers.
 pub async fn start_replay(
     exchange: Exchange,
     capture_text: String,
@@ -337,9 +337,8 @@ pub async fn start_replay(
         poloniex: Vec::new(),
         ..SimConfig::default()
     };
-    let _ = exchange;
     let shared = Shared::new(config);
-    shared.lock().replay = Some((Arc::new(frames), pace));
+    shared.lock().replay = Some((exchange, Arc::new(frames), pace));
     Simulator::serve(shared).await
 }
 
@@ -454,12 +453,18 @@ fn start_ws(
     }
     // Subscribe to the steps before anything is rendered, so nothing falls in between.
     let rx = shared.tx.subscribe();
+    let replay = shared.lock().replay.clone();
+    if let Some((exchange, _, _)) = &replay {
+        if *exchange != venue.exchange() {
+            return Ok(HttpResponse::NotFound().finish());
+        }
+    }
     let (response, session, stream) = actix_ws::handle(&req, body)?;
     let stream = stream.max_frame_size(1 << 20);
-    let replay = shared.lock().replay.clone();
     match replay {
-        Some((frames, pace)) => {
+        Some((_, frames, pace)) => {
             actix_web::rt::spawn(replay_loop(session, stream, rx, frames, pace));
+            Ok(response)
         }
         None => {
             actix_web::rt::spawn(ws_loop(
@@ -470,9 +475,9 @@ fn start_ws(
                 venue,
                 initial,
             ));
+            Ok(response)
         }
     }
-    Ok(response)
 }
 
 /// What to do after an event.

@@ -468,8 +468,8 @@ pub struct State {
     pub stale_rest: u32,
     /// Kraken `connection_id`s.
     pub next_connection: u64,
-    /// Replay mode: the frames every connection gets, one per pace.
-    pub replay: Option<(Arc<Vec<String>>, Duration)>,
+    /// Replay mode: the venue, the frames every connection gets, one per pace.
+    pub replay: Option<(Exchange, Arc<Vec<String>>, Duration)>,
 }
 
 impl State {
@@ -572,5 +572,98 @@ impl Shared {
             let _ = self.tx.send(Event::Tick(Arc::new(tick)));
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::{parse, BookTracker, Message, Outcome, TrackerConfig};
+    use crate::types::{MarketEvent, Timestamp};
+
+    fn small() -> MarketConfig {
+        MarketConfig {
+            depth: 1200,
+            seed: 9,
+            ..MarketConfig::default()
+        }
+    }
+
+    fn feed(t: &mut BookTracker, exchange: Exchange, frame: &str, out: &mut Vec<Outcome>) {
+        for m in parse(exchange, frame, Timestamp::from_unix_millis(1)).unwrap() {
+            match m {
+                Message::Market(MarketEvent::Snapshot(s)) => t.on_snapshot(s, out),
+                Message::Market(MarketEvent::Delta(d)) => t.on_delta(d, out),
+                _ => {}
+            }
+        }
+    }
+
+    fn book(t: &BookTracker) -> TruthBook {
+        TruthBook {
+            bids: t.book().bids().map(|l| (l.price, l.qty)).collect(),
+            asks: t.book().asks().map(|l| (l.price, l.qty)).collect(),
+            update_id: None,
+        }
+    }
+
+    /// Every subscribable depth: the engine's own checksum agrees with the simulator's on
+    /// every update, and the window equals the truth's top.
+    #[test]
+    fn kraken_windows_of_every_depth_check_out_with_the_engine() {
+        let sym = Symbol::parse("BTC-USDT").unwrap();
+        let mut m = SimMarket::new(Exchange::Kraken, sym.clone(), small());
+        let mut trackers: Vec<BookTracker> = kraken::DEPTHS
+            .iter()
+            .map(|&d| {
+                let cfg = TrackerConfig {
+                    depth: Some(d),
+                    kraken_precision: Some((2, 8)),
+                };
+                BookTracker::new(Exchange::Kraken, sym.clone(), cfg)
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (k, t) in trackers.iter_mut().enumerate() {
+            feed(
+                t,
+                Exchange::Kraken,
+                &m.kraken_snapshot(kraken::DEPTHS[k], 1),
+                &mut out,
+            );
+        }
+        for _ in 0..300 {
+            let Frames::Kraken { books, .. } = m.step(1).frames else {
+                panic!()
+            };
+            for (k, t) in trackers.iter_mut().enumerate() {
+                for f in &books[k] {
+                    feed(t, Exchange::Kraken, f, &mut out);
+                }
+            }
+        }
+        assert!(!out.iter().any(|o| matches!(o, Outcome::Resync(_))));
+        assert!(out.iter().filter(|o| **o == Outcome::ChecksumOk).count() > 1000);
+        for (k, t) in trackers.iter().enumerate() {
+            let mut want = m.truth().top(kraken::DEPTHS[k]);
+            want.update_id = None;
+            assert_eq!(book(t), want, "depth {}", kraken::DEPTHS[k]);
+        }
+    }
+
+    #[test]
+    fn history_gives_every_past_binance_book() {
+        let sym = Symbol::parse("BTC-USDT").unwrap();
+        let mut m = SimMarket::new(Exchange::Binance, sym, small());
+        let mut past = Vec::new();
+        for _ in 0..200 {
+            m.step(1);
+            past.push(m.truth());
+        }
+        for t in &past {
+            assert_eq!(m.truth_at(t.update_id.unwrap()).as_ref(), Some(t));
+        }
+        let stale = m.binance_rest(5, true);
+        assert!(stale.starts_with(&format!("{{\"lastUpdateId\":{FIRST_UPDATE_ID},")));
     }
 }
