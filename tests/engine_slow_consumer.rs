@@ -34,7 +34,9 @@ async fn slow_consumer_coalesces_and_counts_losses() {
         "book current: {:?} vs {sim_id}",
         q.last_update_id
     );
-    // Now read what is queued.
+    // Stop the market so nothing new arrives while we drain, then read what is queued.
+    sim.pause();
+    actix_rt::time::sleep(Duration::from_millis(200)).await;
     let mut lost = 0;
     let mut views = 0;
     let mut deltas = 0;

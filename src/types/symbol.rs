@@ -7,6 +7,7 @@
 
 use super::Exchange;
 use smol_str::SmolStr;
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -96,40 +97,63 @@ fn kraken_v1_asset(code: &str) -> &str {
     }
 }
 
-fn check_asset(input: &str, code: &str) -> Result<(), SymbolError> {
+/// Upper-cases only when needed (wire symbols usually are upper case already).
+fn upper(code: &str) -> Cow<'_, str> {
+    if code.bytes().any(|b| b.is_ascii_lowercase()) || !code.is_ascii() {
+        Cow::Owned(code.to_uppercase())
+    } else {
+        Cow::Borrowed(code)
+    }
+}
+
+fn check_asset(code: &str) -> Result<(), SymbolError> {
     if code.is_empty() {
         return Err(SymbolError::Empty);
     }
     if let Some(ch) = code.chars().find(|c| !c.is_alphanumeric()) {
         return Err(SymbolError::InvalidChar {
-            input: input.to_string(),
+            input: String::new(),
             ch,
         });
     }
     Ok(())
 }
 
+impl SymbolError {
+    fn with_input(self, text: String) -> SymbolError {
+        match self {
+            SymbolError::InvalidChar { ch, .. } => SymbolError::InvalidChar { input: text, ch },
+            other => other,
+        }
+    }
+}
+
 impl Symbol {
     /// Builds `BASE-QUOTE` from two asset codes (any case; `XBT`/`XDG` are canonicalised).
     pub fn new(base: &str, quote: &str) -> Result<Symbol, SymbolError> {
-        let input = format!("{base}-{quote}");
-        check_asset(&input, base)?;
-        check_asset(&input, quote)?;
-        let base = base.to_uppercase();
-        let quote = quote.to_uppercase();
-        let base = canonical_asset(&base);
-        let quote = canonical_asset(&quote);
-        if base.len() > 200 {
-            return Err(SymbolError::InvalidChar { input, ch: '…' });
+        let input = || format!("{base}-{quote}");
+        check_asset(base).map_err(|e| e.with_input(input()))?;
+        check_asset(quote).map_err(|e| e.with_input(input()))?;
+        if base.len() > 200 || quote.len() > 200 {
+            return Err(SymbolError::InvalidChar {
+                input: input(),
+                ch: '…',
+            });
         }
-        let mut text = String::with_capacity(base.len() + quote.len() + 1);
-        text.push_str(base);
-        text.push('-');
-        text.push_str(quote);
-        Ok(Symbol {
+        let (base, quote) = (upper(base), upper(quote));
+        Ok(Symbol::from_upper(
+            canonical_asset(&base),
+            canonical_asset(&quote),
+        ))
+    }
+
+    /// Joins codes that are already upper case and canonical (no heap allocation for
+    /// symbols of up to 23 bytes).
+    fn from_upper(base: &str, quote: &str) -> Symbol {
+        Symbol {
             dash: base.len() as u8,
-            text: SmolStr::new(text),
-        })
+            text: smol_str::format_smolstr!("{base}-{quote}"),
+        }
     }
 
     /// Parses user input: `BTC-USDT`, `BTC/USDT`, `BTC_USDT`, `btcusdt`, `XBT/USD` (→ `BTC-USD`).
@@ -200,25 +224,26 @@ impl Symbol {
 }
 
 fn split_concatenated(input: &str, quotes: &[&str]) -> Result<Symbol, SymbolError> {
-    let upper = input.to_uppercase();
-    check_asset(input, &upper)?;
-    let mut found: Option<&str> = None;
-    let mut candidates = Vec::new();
-    for q in quotes {
-        if upper.len() > q.len() && upper.ends_with(q) {
-            candidates.push(format!("{}-{}", &upper[..upper.len() - q.len()], q));
-            found = Some(q);
-        }
-    }
-    match candidates.len() {
-        0 => Err(SymbolError::UnknownQuote(input.to_string())),
-        1 => {
-            let q = found.unwrap_or_default();
-            Symbol::new(&upper[..upper.len() - q.len()], q)
+    let upper = upper(input);
+    check_asset(&upper).map_err(|e| e.with_input(input.to_string()))?;
+    let fits = |q: &&&str| upper.len() > q.len() && upper.ends_with(**q);
+    let mut matches = quotes.iter().filter(fits);
+    match (matches.next(), matches.next()) {
+        (None, _) => Err(SymbolError::UnknownQuote(input.to_string())),
+        (Some(q), None) => {
+            let base = &upper[..upper.len() - q.len()];
+            Ok(Symbol::from_upper(
+                canonical_asset(base),
+                canonical_asset(q),
+            ))
         }
         _ => Err(SymbolError::Ambiguous {
             input: input.to_string(),
-            candidates,
+            candidates: quotes
+                .iter()
+                .filter(fits)
+                .map(|q| format!("{}-{q}", &upper[..upper.len() - q.len()]))
+                .collect(),
         }),
     }
 }
