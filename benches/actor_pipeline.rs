@@ -92,6 +92,8 @@ struct Report {
     frames_per_sec: f64,
     views: usize,
     latencies_us: Vec<f64>,
+    /// Received by the connection actor -> published by the book actor.
+    engine_us: Vec<f64>,
 }
 
 async fn run(data: Stream) -> Report {
@@ -135,6 +137,7 @@ async fn run(data: Stream) -> Report {
         .await
         .expect("subscribe");
     let mut latencies = Vec::with_capacity(n);
+    let mut engine_part = Vec::with_capacity(n);
     let mut first: Option<Instant> = None;
     let mut views = 0;
     loop {
@@ -149,6 +152,11 @@ async fn run(data: Stream) -> Report {
             .as_unix_nanos()
             .saturating_sub(b.received_at.as_unix_nanos());
         latencies.push(lat as f64 / 1000.0);
+        let engine_ns = b
+            .published_at
+            .as_unix_nanos()
+            .saturating_sub(b.received_at.as_unix_nanos());
+        engine_part.push(engine_ns as f64 / 1000.0);
         if b.last_update_id == Some(last_id) {
             break;
         }
@@ -160,6 +168,7 @@ async fn run(data: Stream) -> Report {
         frames_per_sec: n as f64 / elapsed.as_secs_f64().max(1e-9),
         views,
         latencies_us: latencies,
+        engine_us: engine_part,
     }
 }
 
@@ -172,6 +181,8 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 
 fn summary(name: &str, r: &mut Report, frames: usize) {
     r.latencies_us.sort_by(|a, b| a.total_cmp(b));
+    r.engine_us.sort_by(|a, b| a.total_cmp(b));
+    let e = &r.engine_us;
     let l = &r.latencies_us;
     println!(
         "{name:<10} frames {frames:>7}  {:>9.0} frames/s  views {:>7}  latency µs p50 {:>7.1} p90 {:>7.1} p99 {:>7.1} p99.9 {:>7.1} max {:>8.1}",
@@ -182,6 +193,13 @@ fn summary(name: &str, r: &mut Report, frames: usize) {
         pct(l, 0.99),
         pct(l, 0.999),
         l.last().copied().unwrap_or(f64::NAN)
+    );
+    println!(
+        "{:<10} of which received -> published (engine) p50 {:>7.1} p90 {:>7.1} p99 {:>7.1}",
+        "",
+        pct(e, 0.50),
+        pct(e, 0.90),
+        pct(e, 0.99)
     );
 }
 

@@ -20,3 +20,41 @@ fn readme_core_example() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(outcomes, vec![Outcome::Buffered, Outcome::FetchSnapshot]);
     Ok(())
 }
+
+/// The README's engine example, compiled (not run: it connects to the real exchanges).
+#[allow(dead_code)]
+async fn readme_engine_example() -> Result<(), Box<dyn std::error::Error>> {
+    use marketfeed::engine::Engine;
+    use marketfeed::runtime::events::{FeedEvent, StreamKind, Subscription};
+    let engine = Engine::builder().start()?;
+    let mut feed = engine
+        .subscribe(
+            Subscription::new()
+                .market(Exchange::Binance, Symbol::parse("BTC-USDT")?)
+                .market(Exchange::Kraken, Symbol::parse("BTC/USD")?)
+                .kinds([StreamKind::Book, StreamKind::Trades, StreamKind::Status])
+                .depth(5),
+        )
+        .await?;
+    while let Some(event) = feed.recv().await {
+        match event {
+            FeedEvent::Book(b) => println!("{} {} {:?}", b.exchange, b.symbol, b.view.best_bid()),
+            FeedEvent::Trade(t) => println!("trade {} @ {}", t.qty, t.price),
+            FeedEvent::Status(s) => println!("{} {:?}: {:?}", s.exchange, s.symbol, s.status),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The README's simulator example.
+#[actix_rt::test]
+async fn readme_simulator_example() -> std::io::Result<()> {
+    use marketfeed::sim::{SimConfig, Simulator};
+    let sim = Simulator::start(SimConfig::default()).await?;
+    assert!(sim.binance_ws_base().starts_with("ws://127.0.0.1:"));
+    sim.faults()
+        .skip_update(marketfeed::Exchange::Binance, &"BTC-USDT".parse().unwrap());
+    sim.stop();
+    Ok(())
+}

@@ -151,6 +151,7 @@ impl BookActor {
                 last_update_id: self.tracker.last_update_id(),
                 state: state.clone(),
                 received_at: self.last_received,
+                published_at: Timestamp::now(),
             });
             for e in &t.book {
                 let update = if e.depth >= max_depth {
@@ -262,34 +263,39 @@ impl BookActor {
             .clone();
         let addr = ctx.address();
         tracing::debug!(exchange = %self.exchange, symbol = %self.symbol, %url, ?delay, "fetching snapshot");
-        actix_rt::spawn(async move {
-            if !delay.is_zero() {
-                actix_rt::time::sleep(delay).await;
-            }
-            let result = async {
-                let mut resp = client.get(&url).send().await.map_err(|e| e.to_string())?;
-                let body = resp
-                    .body()
-                    .limit(32 * 1024 * 1024)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let text = String::from_utf8(body.to_vec()).map_err(|e| e.to_string())?;
-                if resp.status().is_success() {
-                    Ok(text)
-                } else {
-                    Err(format!(
-                        "HTTP {}: {}",
-                        resp.status(),
-                        text.chars().take(200).collect::<String>()
-                    ))
+        let span =
+            tracing::info_span!("snapshot", exchange = %self.exchange, symbol = %self.symbol);
+        actix_rt::spawn(tracing::Instrument::instrument(
+            async move {
+                if !delay.is_zero() {
+                    actix_rt::time::sleep(delay).await;
                 }
-            }
-            .await;
-            addr.do_send(SnapshotFetched {
-                result,
-                received_at: Timestamp::now(),
-            });
-        });
+                let result = async {
+                    let mut resp = client.get(&url).send().await.map_err(|e| e.to_string())?;
+                    let body = resp
+                        .body()
+                        .limit(32 * 1024 * 1024)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let text = String::from_utf8(body.to_vec()).map_err(|e| e.to_string())?;
+                    if resp.status().is_success() {
+                        Ok(text)
+                    } else {
+                        Err(format!(
+                            "HTTP {}: {}",
+                            resp.status(),
+                            text.chars().take(200).collect::<String>()
+                        ))
+                    }
+                }
+                .await;
+                addr.do_send(SnapshotFetched {
+                    result,
+                    received_at: Timestamp::now(),
+                });
+            },
+            span,
+        ));
     }
 }
 

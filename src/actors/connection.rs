@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
 
 /// Frames tagged with the connection generation they belong to.
 enum WsEvent {
@@ -141,6 +142,7 @@ impl ConnectionActor {
         tracing::info!(exchange = %self.exchange, url = %plan.url, "connecting");
         let client = net::client(Duration::from_secs(10));
         let url = plan.url.clone();
+        let span = tracing::info_span!("connect", exchange = %self.exchange, generation);
         let fut = async move {
             client
                 .ws(url)
@@ -149,7 +151,8 @@ impl ConnectionActor {
                 .await
                 .map(|(_, framed)| framed)
                 .map_err(|e| e.to_string())
-        };
+        }
+        .instrument(span);
         ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
             if generation != act.generation || act.shutting_down {
                 return;

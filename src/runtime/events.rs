@@ -43,6 +43,9 @@ pub struct BookUpdate {
     pub state: BookState,
     /// When the frame behind this view was received.
     pub received_at: Timestamp,
+    /// When the book actor published this view (so `published_at - received_at` is the
+    /// engine's own processing time, and the rest until you read it is queueing and wake-up).
+    pub published_at: Timestamp,
 }
 
 /// Best bid and ask of one book.

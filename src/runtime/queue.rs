@@ -28,6 +28,9 @@ struct State {
     closed: bool,
     consumer_gone: bool,
     waker: Option<Waker>,
+    /// Threads blocked in `recv_blocking` (the condvar is only signalled when there are some:
+    /// a futex wake is a system call).
+    blocked: usize,
 }
 
 /// Limit of queued status events; past it the oldest go (and are counted as lost).
@@ -93,11 +96,14 @@ impl Queue {
             }
         }
         let waker = s.waker.take();
+        let blocked = s.blocked > 0;
         drop(s);
         if let Some(w) = waker {
             w.wake();
         }
-        self.cond.notify_one();
+        if blocked {
+            self.cond.notify_one();
+        }
         true
     }
 
@@ -333,6 +339,7 @@ mod tests {
             last_update_id: Some(seq),
             state: BookState::Live,
             received_at: Timestamp::default(),
+            published_at: Timestamp::default(),
         }))
     }
 
