@@ -21,6 +21,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 struct Stream {
+    /// Signalled when the client has fetched its REST snapshot.
+    fetched: tokio::sync::Notify,
     snapshot: String,
     frames: Vec<String>,
     last_id: u64,
@@ -32,25 +34,28 @@ fn stream(n: usize, seed: u64, paced: bool) -> Stream {
         seed,
         ..MarketConfig::default()
     });
-    let snapshot_id = 1_000_000;
-    let snapshot = enc::rest_snapshot(&market, snapshot_id, 5000);
-    let mut id = snapshot_id;
-    let frames = (0..n)
-        .map(|i| {
-            let step = market.step();
-            let first = id + 1;
-            id += step.changes() as u64;
-            enc::depth_update(
-                &market,
-                "BTCUSDT",
-                1_700_000_000_000 + i as u64,
-                first,
-                id,
-                &step,
-            )
-        })
-        .collect();
+    // Frame 0, then the snapshot (taken after it, as the venue would serve it), then the rest.
+    let mut id = 1_000_000u64;
+    let mut frames = Vec::with_capacity(n);
+    let mut snapshot = String::new();
+    for i in 0..n {
+        let step = market.step();
+        let first = id + 1;
+        id += step.changes() as u64;
+        frames.push(enc::depth_update(
+            &market,
+            "BTCUSDT",
+            1_700_000_000_000 + i as u64,
+            first,
+            id,
+            &step,
+        ));
+        if i == 0 {
+            snapshot = enc::rest_snapshot(&market, id, 5000);
+        }
+    }
     Stream {
+        fetched: tokio::sync::Notify::new(),
         snapshot,
         frames,
         last_id: id,
@@ -59,6 +64,7 @@ fn stream(n: usize, seed: u64, paced: bool) -> Stream {
 }
 
 async fn depth(data: web::Data<Arc<Stream>>) -> HttpResponse {
+    data.fetched.notify_one();
     HttpResponse::Ok()
         .content_type("application/json")
         .body(data.snapshot.clone())
@@ -69,12 +75,19 @@ async fn ws(
     body: web::Payload,
     data: web::Data<Arc<Stream>>,
 ) -> actix_web::Result<HttpResponse> {
-    let (response, mut session, _incoming) = actix_ws::handle(&req, body)?;
+    let (response, mut session, incoming) = actix_ws::handle(&req, body)?;
     let data = data.get_ref().clone();
     actix_rt::spawn(async move {
-        // Give the client a moment to fetch its snapshot while the stream is buffered.
+        // Dropping the incoming half would end the connection: keep it for the session.
+        let _incoming = incoming;
+        // As on a real venue the snapshot is current: the first frame goes out, the client
+        // fetches the snapshot (taken just before it), then the stream flows.
         let mut tick = actix_rt::time::interval(Duration::from_millis(1));
         for (i, f) in data.frames.iter().enumerate() {
+            if i == 1 {
+                let _ =
+                    actix_rt::time::timeout(Duration::from_secs(5), data.fetched.notified()).await;
+            }
             if data.paced && i % 2 == 0 {
                 tick.tick().await;
             }
