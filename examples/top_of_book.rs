@@ -10,7 +10,6 @@
 //! every half second for `--seconds N` (default 10) or until Ctrl-C, then shuts down cleanly.
 
 use marketfeed::engine::Engine;
-use marketfeed::exchange::session::Endpoint;
 use marketfeed::runtime::events::{
     parse_market, BookState, FeedEvent, FeedStatus, StreamKind, Subscription,
 };
@@ -123,28 +122,7 @@ async fn main() -> ExitCode {
             "Running on the built-in exchange simulator at {} (use --live for real exchanges)",
             s.local_addr()
         );
-        builder = builder
-            .endpoint(
-                Exchange::Binance,
-                Endpoint {
-                    ws: s.binance_ws_base(),
-                    rest: Some(s.binance_rest_base()),
-                },
-            )
-            .endpoint(
-                Exchange::Kraken,
-                Endpoint {
-                    ws: s.kraken_ws_url(),
-                    rest: None,
-                },
-            )
-            .endpoint(
-                Exchange::Poloniex,
-                Endpoint {
-                    ws: s.poloniex_ws_url(),
-                    rest: None,
-                },
-            );
+        builder = builder.endpoints(s.endpoints());
         sim = Some(s);
         let btc = Symbol::parse("BTC-USDT").expect("valid symbol");
         vec![

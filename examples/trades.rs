@@ -6,7 +6,6 @@
 //! ```
 
 use marketfeed::engine::Engine;
-use marketfeed::exchange::session::Endpoint;
 use marketfeed::runtime::events::{parse_market, FeedEvent, StreamKind, Subscription};
 use marketfeed::sim::{SimConfig, Simulator};
 use marketfeed::{Exchange, Symbol, TakerSide};
@@ -48,28 +47,7 @@ async fn main() -> ExitCode {
             }
         };
         println!("Running on the built-in exchange simulator (use --live exchange:SYMBOL for real trades)");
-        builder = builder
-            .endpoint(
-                Exchange::Binance,
-                Endpoint {
-                    ws: s.binance_ws_base(),
-                    rest: Some(s.binance_rest_base()),
-                },
-            )
-            .endpoint(
-                Exchange::Kraken,
-                Endpoint {
-                    ws: s.kraken_ws_url(),
-                    rest: None,
-                },
-            )
-            .endpoint(
-                Exchange::Poloniex,
-                Endpoint {
-                    ws: s.poloniex_ws_url(),
-                    rest: None,
-                },
-            );
+        builder = builder.endpoints(s.endpoints());
         sim = Some(s);
         let btc = Symbol::parse("BTC-USDT").expect("valid symbol");
         vec![

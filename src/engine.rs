@@ -70,6 +70,12 @@ impl EngineBuilder {
         self
     }
 
+    /// Sets several endpoints at once (e.g. `Simulator::endpoints()`).
+    pub fn endpoints(mut self, endpoints: impl IntoIterator<Item = (Exchange, Endpoint)>) -> Self {
+        self.config.endpoints.extend(endpoints);
+        self
+    }
+
     /// Kraken book depth: 10 (default), 25, 100, 500 or 1000.
     pub fn kraken_depth(mut self, depth: u32) -> Self {
         self.config.kraken_depth = depth;

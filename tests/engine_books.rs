@@ -8,12 +8,7 @@ use std::time::Duration;
 
 async fn one_venue(exchange: Exchange, depth: usize) {
     let btc = sym("BTC-USDT");
-    let (b, k, p): (&[&str], &[&str], &[&str]) = match exchange {
-        Exchange::Binance => (&["BTC-USDT"], &[], &[]),
-        Exchange::Kraken => (&[], &["BTC-USDT"], &[]),
-        _ => (&[], &[], &["BTC-USDT"]),
-    };
-    let sim = simulator(b, k, p).await;
+    let sim = simulator_for(exchange, &["BTC-USDT"]).await;
     let engine = engine(&sim);
     let mut feed = engine
         .subscribe(

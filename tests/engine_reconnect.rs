@@ -9,12 +9,7 @@ use std::time::Duration;
 
 async fn reconnects(exchange: Exchange) {
     let names = ["BTC-USDT", "ETH-USDT"];
-    let (bn, kr, po): (&[&str], &[&str], &[&str]) = match exchange {
-        Exchange::Binance => (&names, &[], &[]),
-        Exchange::Kraken => (&[], &names, &[]),
-        _ => (&[], &[], &names),
-    };
-    let sim = simulator(bn, kr, po).await;
+    let sim = simulator_for(exchange, &names).await;
     let engine = engine(&sim);
     let symbols = [sym("BTC-USDT"), sym("ETH-USDT")];
     let sub = Subscription::new()

@@ -16,12 +16,7 @@ async fn isolated_resync(
 ) {
     let (a, b) = (sym("BTC-USDT"), sym("ETH-USDT"));
     let names = ["BTC-USDT", "ETH-USDT"];
-    let (bn, kr, po): (&[&str], &[&str], &[&str]) = match exchange {
-        Exchange::Binance => (&names, &[], &[]),
-        Exchange::Kraken => (&[], &names, &[]),
-        _ => (&[], &[], &names),
-    };
-    let sim = simulator(bn, kr, po).await;
+    let sim = simulator_for(exchange, &names).await;
     let engine = engine(&sim);
     let sub = Subscription::new()
         .market(exchange, a.clone())

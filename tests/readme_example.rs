@@ -53,8 +53,13 @@ async fn readme_simulator_example() -> std::io::Result<()> {
     use marketfeed::sim::{SimConfig, Simulator};
     let sim = Simulator::start(SimConfig::default()).await?;
     assert!(sim.binance_ws_base().starts_with("ws://127.0.0.1:"));
+    let engine = marketfeed::engine::Engine::builder()
+        .endpoints(sim.endpoints())
+        .start()
+        .unwrap();
     sim.faults()
         .skip_update(marketfeed::Exchange::Binance, &"BTC-USDT".parse().unwrap());
+    engine.shutdown().await;
     sim.stop();
     Ok(())
 }

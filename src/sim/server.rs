@@ -189,6 +189,35 @@ impl Simulator {
         format!("ws://{}/poloniex/ws/public", self.addr)
     }
 
+    /// The engine endpoints of the three venues on this simulator, for
+    /// `EngineBuilder::endpoint` (or [`EngineBuilder::endpoints`](crate::engine::EngineBuilder::endpoints)).
+    pub fn endpoints(&self) -> Vec<(Exchange, crate::exchange::session::Endpoint)> {
+        use crate::exchange::session::Endpoint;
+        vec![
+            (
+                Exchange::Binance,
+                Endpoint {
+                    ws: self.binance_ws_base(),
+                    rest: Some(self.binance_rest_base()),
+                },
+            ),
+            (
+                Exchange::Kraken,
+                Endpoint {
+                    ws: self.kraken_ws_url(),
+                    rest: None,
+                },
+            ),
+            (
+                Exchange::Poloniex,
+                Endpoint {
+                    ws: self.poloniex_ws_url(),
+                    rest: None,
+                },
+            ),
+        ]
+    }
+
     /// Stops the market steps (after the call returns no market changes).
     pub fn pause(&self) {
         self.shared.lock().paused = true;

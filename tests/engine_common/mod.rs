@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use marketfeed::engine::Engine;
-use marketfeed::exchange::session::Endpoint;
 use marketfeed::runtime::backoff::Backoff;
 use marketfeed::runtime::events::{FeedEvent, FeedStatus};
 use marketfeed::runtime::queue::Feed;
@@ -12,6 +11,15 @@ use std::time::{Duration, Instant};
 
 pub fn sym(s: &str) -> Symbol {
     Symbol::parse(s).unwrap()
+}
+
+/// A simulator with `names` on `exchange` only.
+pub async fn simulator_for(exchange: Exchange, names: &[&str]) -> Simulator {
+    match exchange {
+        Exchange::Binance => simulator(names, &[], &[]).await,
+        Exchange::Kraken => simulator(&[], names, &[]).await,
+        _ => simulator(&[], &[], names).await,
+    }
 }
 
 /// A simulator stepping every 5 ms with books of 200 levels.
@@ -33,27 +41,7 @@ pub async fn simulator(binance: &[&str], kraken: &[&str], poloniex: &[&str]) -> 
 
 pub fn engine(sim: &Simulator) -> Engine {
     Engine::builder()
-        .endpoint(
-            Exchange::Binance,
-            Endpoint {
-                ws: sim.binance_ws_base(),
-                rest: Some(sim.binance_rest_base()),
-            },
-        )
-        .endpoint(
-            Exchange::Kraken,
-            Endpoint {
-                ws: sim.kraken_ws_url(),
-                rest: None,
-            },
-        )
-        .endpoint(
-            Exchange::Poloniex,
-            Endpoint {
-                ws: sim.poloniex_ws_url(),
-                rest: None,
-            },
-        )
+        .endpoints(sim.endpoints())
         .backoff(Backoff {
             base: Duration::from_millis(50),
             max: Duration::from_millis(500),
