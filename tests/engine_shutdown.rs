@@ -25,9 +25,16 @@ fn threads() -> usize {
 #[actix_rt::test]
 async fn shutdown_leaves_nothing_running() {
     let sim = simulator(&["BTC-USDT"], &["BTC-USDT"], &["BTC-USDT"]).await;
-    // Let the simulator's own server threads start before counting.
-    actix_rt::time::sleep(Duration::from_millis(300)).await;
-    let before = threads();
+    // Let the simulator's own server threads start before counting (stable for 200 ms).
+    let mut before = threads();
+    loop {
+        actix_rt::time::sleep(Duration::from_millis(200)).await;
+        let now = threads();
+        if now == before {
+            break;
+        }
+        before = now;
+    }
     let engine = engine(&sim);
     let btc = sym("BTC-USDT");
     let mut feed = engine

@@ -123,3 +123,40 @@ pub async fn assert_book_matches_truth(
     }
     panic!("{exchange} {symbol}: book never matched the truth: {last}");
 }
+
+/// After `sim.pause()`: polls until in-flight frames are applied, then the engine's book must
+/// equal the simulator's current truth, update id included where the venue has ids.
+pub async fn assert_settled_book(
+    engine: &Engine,
+    sim: &Simulator,
+    exchange: Exchange,
+    symbol: &Symbol,
+    depth: usize,
+) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        let q = engine
+            .book(exchange, symbol, depth)
+            .await
+            .expect("book exists");
+        let t = sim
+            .truth(exchange, symbol)
+            .expect("simulated market")
+            .top(depth);
+        let ids_agree = exchange == Exchange::Kraken || q.last_update_id == t.update_id;
+        if ids_agree
+            && q.view.bids == levels(&t.bids)
+            && q.view.asks == levels(&t.asks)
+            && !q.view.bids.is_empty()
+        {
+            return;
+        }
+        last = format!(
+            "engine id {:?} vs truth id {:?}",
+            q.last_update_id, t.update_id
+        );
+        actix_rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{exchange} {symbol}: settled book never equalled the truth: {last}");
+}
