@@ -42,7 +42,6 @@ pub struct BookActor {
     fetch_failures: u32,
     published_state: Option<BookState>,
     last_top: (Option<Level>, Option<Level>),
-    view: BookView,
     rng: SplitMix64,
     last_received: Timestamp,
 }
@@ -77,7 +76,6 @@ impl BookActor {
             fetch_failures: 0,
             published_state: None,
             last_top: (None, None),
-            view: BookView::default(),
             rng: SplitMix64::new(seed),
             last_received: Timestamp::default(),
         }
@@ -143,11 +141,10 @@ impl BookActor {
         let state = self.state();
         if !t.book.is_empty() {
             let max_depth = t.book.iter().map(|e| e.depth).max().unwrap_or(10);
-            self.tracker.book().top_into(max_depth, &mut self.view);
             let full = Arc::new(BookUpdate {
                 exchange: self.exchange,
                 symbol: self.symbol.clone(),
-                view: self.view.clone(),
+                view: self.tracker.book().top(max_depth),
                 last_update_id: self.tracker.last_update_id(),
                 state: state.clone(),
                 received_at: self.last_received,
