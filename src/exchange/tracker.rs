@@ -184,10 +184,6 @@ impl BookTracker {
     /// Marks the book invalid and starts over (after a reconnect, or on the caller's
     /// decision). Binance asks for a snapshot on the next delta.
     pub fn reset(&mut self, reason: ResyncReason) {
-        self.invalidate(reason);
-    }
-
-    fn invalidate(&mut self, reason: ResyncReason) {
         self.book.clear();
         self.last_update_id = None;
         match &mut self.seq {
@@ -316,7 +312,7 @@ impl BookTracker {
     }
 
     fn fail(&mut self, reason: ResyncReason, out: &mut Vec<Outcome>) {
-        self.invalidate(reason.clone());
+        self.reset(reason.clone());
         out.push(Outcome::Resync(reason));
         if let Sequencer::Binance(s) = &mut self.seq {
             s.mark_fetch_requested();

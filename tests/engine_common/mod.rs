@@ -1,8 +1,10 @@
 //! Shared setup for the engine tests: a simulator on loopback and an engine pointed at it.
 #![allow(dead_code)]
 
+use marketfeed::actors::messages::BookQuery;
 use marketfeed::engine::Engine;
 use marketfeed::runtime::backoff::Backoff;
+use marketfeed::runtime::events::BookState;
 use marketfeed::runtime::events::{FeedEvent, FeedStatus};
 use marketfeed::runtime::queue::Feed;
 use marketfeed::sim::{MarketConfig, SimConfig, Simulator, TruthBook};
@@ -83,6 +85,37 @@ pub fn levels(truth: &[(rust_decimal::Decimal, rust_decimal::Decimal)]) -> Vec<L
     truth.iter().map(|(p, q)| Level::new(*p, *q)).collect()
 }
 
+/// Polls the engine's book (every 20 ms, for at most 10 s) until `check` finds it equal to
+/// the truth it picks; `check` returns `Err(description)` while they differ.
+async fn poll_book(
+    engine: &Engine,
+    exchange: Exchange,
+    symbol: &Symbol,
+    depth: usize,
+    what: &str,
+    mut check: impl FnMut(&BookQuery) -> Result<(), String>,
+) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        let q = engine
+            .book(exchange, symbol, depth)
+            .await
+            .expect("book exists");
+        match check(&q) {
+            Ok(()) => return,
+            Err(why) => last = why,
+        }
+        actix_rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{exchange} {symbol}: {what}: {last}");
+}
+
+/// True when the engine's top levels equal the truth's (and are not empty).
+fn same_levels(q: &BookQuery, t: &TruthBook) -> bool {
+    q.view.bids == levels(&t.bids) && q.view.asks == levels(&t.asks) && !q.view.bids.is_empty()
+}
+
 /// Polls until the engine's book equals the simulator's truth at the engine's last update id
 /// (Binance, Poloniex) or, for Kraken (no ids), the current truth while the simulator is paused.
 pub async fn assert_book_matches_truth(
@@ -92,36 +125,35 @@ pub async fn assert_book_matches_truth(
     symbol: &Symbol,
     depth: usize,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        let q = engine
-            .book(exchange, symbol, depth)
-            .await
-            .expect("book exists");
-        if q.state == marketfeed::runtime::events::BookState::Live {
-            let truth: Option<TruthBook> = match q.last_update_id {
+    poll_book(
+        engine,
+        exchange,
+        symbol,
+        depth,
+        "book never matched the truth",
+        |q| {
+            if q.state != BookState::Live {
+                return Err(format!("state {}", q.state));
+            }
+            let truth = match q.last_update_id {
                 Some(id) => sim.truth_at(exchange, symbol, id),
                 None => sim.truth(exchange, symbol),
             };
-            if let Some(t) = truth {
-                let t = t.top(depth);
-                if q.view.bids == levels(&t.bids)
-                    && q.view.asks == levels(&t.asks)
-                    && !q.view.bids.is_empty()
-                {
-                    return;
-                }
-                last = format!(
+            let Some(t) = truth.map(|t| t.top(depth)) else {
+                return Err(format!("no truth at {:?}", q.last_update_id));
+            };
+            if same_levels(q, &t) {
+                Ok(())
+            } else {
+                Err(format!(
                     "engine {:?} vs truth {:?}",
                     q.view.best_bid(),
                     t.bids.first()
-                );
+                ))
             }
-        }
-        actix_rt::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{exchange} {symbol}: book never matched the truth: {last}");
+        },
+    )
+    .await;
 }
 
 /// After `sim.pause()`: polls until in-flight frames are applied, then the engine's book must
@@ -133,30 +165,27 @@ pub async fn assert_settled_book(
     symbol: &Symbol,
     depth: usize,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        let q = engine
-            .book(exchange, symbol, depth)
-            .await
-            .expect("book exists");
-        let t = sim
-            .truth(exchange, symbol)
-            .expect("simulated market")
-            .top(depth);
-        let ids_agree = exchange == Exchange::Kraken || q.last_update_id == t.update_id;
-        if ids_agree
-            && q.view.bids == levels(&t.bids)
-            && q.view.asks == levels(&t.asks)
-            && !q.view.bids.is_empty()
-        {
-            return;
-        }
-        last = format!(
-            "engine id {:?} vs truth id {:?}",
-            q.last_update_id, t.update_id
-        );
-        actix_rt::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{exchange} {symbol}: settled book never equalled the truth: {last}");
+    poll_book(
+        engine,
+        exchange,
+        symbol,
+        depth,
+        "settled book never equalled the truth",
+        |q| {
+            let t = sim
+                .truth(exchange, symbol)
+                .expect("simulated market")
+                .top(depth);
+            let ids_agree = exchange == Exchange::Kraken || q.last_update_id == t.update_id;
+            if ids_agree && same_levels(q, &t) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "engine id {:?} vs truth id {:?}",
+                    q.last_update_id, t.update_id
+                ))
+            }
+        },
+    )
+    .await;
 }
