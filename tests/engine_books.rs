@@ -76,19 +76,7 @@ async fn three_venues_at_once() {
         )
         .await
         .unwrap();
-    let mut live = std::collections::HashSet::new();
-    while live.len() < markets.len() {
-        let e = wait_for(
-            &mut feed,
-            Duration::from_secs(15),
-            "all books live",
-            |e| matches!(e, FeedEvent::Status(s) if s.status == FeedStatus::Live),
-        )
-        .await;
-        if let FeedEvent::Status(s) = e {
-            live.insert((s.exchange, s.symbol.clone().unwrap()));
-        }
-    }
+    wait_all_live(&mut feed, Duration::from_secs(15), &markets).await;
     sim.pause();
     for (e, s) in &markets {
         let depth = match e {

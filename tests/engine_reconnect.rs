@@ -16,10 +16,9 @@ async fn reconnects(exchange: Exchange) {
         .markets(symbols.iter().map(|s| (exchange, s.clone())))
         .kind(StreamKind::Status);
     let mut feed = engine.subscribe(sub).await.unwrap();
-    for _ in 0..2 {
-        wait_for(&mut feed, Duration::from_secs(10), "live", |e| is_status(e, exchange, None, |_| false) || matches!(e, marketfeed::runtime::events::FeedEvent::Status(s) if s.status == FeedStatus::Live)).await;
-    }
-    for round in 0..2 {
+    let markets: Vec<_> = symbols.iter().map(|s| (exchange, s.clone())).collect();
+    wait_all_live(&mut feed, Duration::from_secs(10), &markets).await;
+    for _round in 0..2 {
         sim.faults().drop_connections(exchange);
         wait_for(&mut feed, Duration::from_secs(5), "disconnected", |e| {
             is_status(e, exchange, None, |s| {
@@ -31,14 +30,11 @@ async fn reconnects(exchange: Exchange) {
             is_status(e, exchange, None, |s| *s == FeedStatus::Connected)
         })
         .await;
+        // The books may come back in any order (Binance snapshots are fetched concurrently).
+        wait_all_live(&mut feed, Duration::from_secs(10), &markets).await;
         for s in &symbols {
-            wait_for(&mut feed, Duration::from_secs(10), "live again", |e| {
-                is_status(e, exchange, Some(s), |st| *st == FeedStatus::Live)
-            })
-            .await;
             assert_book_matches_truth(&engine, &sim, exchange, s, 10).await;
         }
-        let _ = round;
     }
     engine.shutdown().await;
     sim.stop();

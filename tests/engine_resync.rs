@@ -23,15 +23,12 @@ async fn isolated_resync(
         .market(exchange, b.clone())
         .kinds([StreamKind::Status, StreamKind::Deltas]);
     let mut feed = engine.subscribe(sub).await.unwrap();
-    let mut live = 0;
-    while live < 2 {
-        wait_for(&mut feed, Duration::from_secs(10), "both live", |e| {
-            is_status(e, exchange, Some(&a), |s| *s == FeedStatus::Live)
-                || is_status(e, exchange, Some(&b), |s| *s == FeedStatus::Live)
-        })
-        .await;
-        live += 1;
-    }
+    wait_all_live(
+        &mut feed,
+        Duration::from_secs(10),
+        &[(exchange, a.clone()), (exchange, b.clone())],
+    )
+    .await;
     inject(&sim, &a);
     // Watch for a few seconds: `a` resyncs and comes back; `b` is untouched.
     let mut a_resyncing = None;

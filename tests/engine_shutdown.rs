@@ -2,7 +2,7 @@
 
 mod engine_common;
 use engine_common::*;
-use marketfeed::runtime::events::{FeedStatus, StreamKind, Subscription};
+use marketfeed::runtime::events::{StreamKind, Subscription};
 use marketfeed::Exchange;
 use std::time::Duration;
 
@@ -48,12 +48,9 @@ async fn shutdown_leaves_nothing_running() {
         )
         .await
         .unwrap();
-    for _ in 0..3 {
-        wait_for(&mut feed, Duration::from_secs(10), "live", |e| {
-            matches!(e, marketfeed::runtime::events::FeedEvent::Status(s) if s.status == FeedStatus::Live)
-        })
-        .await;
-    }
+    let markets =
+        [Exchange::Binance, Exchange::Kraken, Exchange::Poloniex].map(|e| (e, btc.clone()));
+    wait_all_live(&mut feed, Duration::from_secs(10), &markets).await;
     assert!(threads() > before, "the engine runs its arbiters");
     engine.shutdown().await;
     // Every feed ends.

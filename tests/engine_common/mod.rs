@@ -189,3 +189,23 @@ pub async fn assert_settled_book(
     )
     .await;
 }
+
+/// Receives until every market in `markets` has reported `Live` (in any order; a venue may
+/// finish its snapshots in any order), or panics after `timeout`.
+pub async fn wait_all_live(feed: &mut Feed, timeout: Duration, markets: &[(Exchange, Symbol)]) {
+    let deadline = Instant::now() + timeout;
+    let mut pending: Vec<&(Exchange, Symbol)> = markets.iter().collect();
+    while !pending.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let e = match actix_rt::time::timeout(left, feed.recv()).await {
+            Ok(Some(e)) => e,
+            Ok(None) => panic!("feed closed while waiting for {pending:?} to be live"),
+            Err(_) => panic!("timed out waiting for {pending:?} to be live"),
+        };
+        if let FeedEvent::Status(s) = &e {
+            if s.status == FeedStatus::Live {
+                pending.retain(|(x, sym)| !(*x == s.exchange && s.symbol.as_ref() == Some(sym)));
+            }
+        }
+    }
+}
