@@ -176,6 +176,7 @@ impl ConnectionActor {
                         tx,
                         done: Some(done_rx),
                     });
+                    let frames = net::YieldEach::new(frames);
                     let tagged = frames.map(move |r| WsEvent::Frame(generation, r)).chain(
                         futures_util::stream::once(async move { WsEvent::Closed(generation) }),
                     );
