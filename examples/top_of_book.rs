@@ -210,6 +210,7 @@ async fn main() -> ExitCode {
                         FeedStatus::Live => Some(BookState::Live.to_string()),
                         FeedStatus::Resyncing { reason } => Some(format!("resyncing ({reason})")),
                         FeedStatus::Disconnected { reason, .. } => Some(format!("disconnected ({reason})")),
+                        FeedStatus::Rejected { message, .. } => Some(format!("rejected ({message})")),
                         _ => None,
                     };
                     if let Some(text) = text {

@@ -308,15 +308,30 @@ async fn subscribe_list_unsubscribe_and_errors() {
         Got::Timeout
     ));
 
+    // As on the real venue, a symbol that is not listed is accepted and stays silent.
     send(
         &mut ws,
         r#"{"method":"SUBSCRIBE","params":["ethusdt@depth"],"id":4}"#,
     )
     .await;
+    assert_eq!(
+        control(&text(&mut ws).await),
+        Some(Control::Ack { id: Some(4) })
+    );
+    assert!(matches!(
+        next(&mut ws, Duration::from_millis(200)).await,
+        Got::Timeout
+    ));
+    // A malformed stream name is an error.
+    send(
+        &mut ws,
+        r#"{"method":"SUBSCRIBE","params":["ethusdt@nonsense"],"id":5}"#,
+    )
+    .await;
     let Some(Control::Error { code, id, .. }) = control(&text(&mut ws).await) else {
         panic!()
     };
-    assert_eq!((code, id), (Some(2), Some(4)));
+    assert_eq!((code, id), (Some(2), Some(5)));
     send(&mut ws, "not json").await;
     let Some(Control::Error { code, .. }) = control(&text(&mut ws).await) else {
         panic!()
@@ -336,12 +351,23 @@ async fn subscribe_list_unsubscribe_and_errors() {
 
     let bad = awc::Client::new()
         .ws(format!(
+            "{}/stream?streams=btcusdt@nope",
+            sim.binance_ws_base()
+        ))
+        .connect()
+        .await;
+    assert!(bad.is_err(), "a malformed stream name is refused");
+    let unlisted = awc::Client::new()
+        .ws(format!(
             "{}/stream?streams=nope@depth",
             sim.binance_ws_base()
         ))
         .connect()
         .await;
-    assert!(bad.is_err());
+    assert!(
+        unlisted.is_ok(),
+        "an unlisted symbol is accepted (and silent)"
+    );
     sim.stop();
 }
 

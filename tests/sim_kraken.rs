@@ -289,7 +289,7 @@ async fn bad_requests_are_error_acks_and_idle_connections_get_heartbeats() {
     let errors = |c: &Client<_>| {
         c.controls
             .iter()
-            .filter(|m| matches!(m, Control::Error { .. }))
+            .filter(|m| matches!(m, Control::Error { .. } | Control::Rejected { .. }))
             .count()
     };
     send(&mut c.ws, &book_sub("subscribe", 7, 50)).await;
@@ -316,6 +316,16 @@ async fn bad_requests_are_error_acks_and_idle_connections_get_heartbeats() {
             _ => None,
         })
         .collect();
-    assert_eq!(ids, [Some(50), Some(51), Some(52), Some(53), None]);
+    assert_eq!(ids, [Some(50), Some(52), Some(53), None]);
+    // The unlisted pair is refused by name (the venue's "Currency pair not supported").
+    let refused: Vec<&Control> = c
+        .controls
+        .iter()
+        .filter(|m| matches!(m, Control::Rejected { .. }))
+        .collect();
+    assert!(
+        matches!(refused[..], [Control::Rejected { symbol, .. }] if symbol.as_str() == "ETH-EUR"),
+        "{refused:?}"
+    );
     sim.stop();
 }

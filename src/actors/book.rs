@@ -17,6 +17,12 @@ use actix::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Binance: how long a book whose connection is up waits for its first diff before it
+/// fetches the snapshot anyway. A quiet market gets its book without waiting for a trade,
+/// and a symbol Binance does not list (its streams are accepted but stay silent) is found
+/// out through the snapshot's `-1121 Invalid symbol.`
+const QUIET_SNAPSHOT_AFTER: Duration = Duration::from_secs(2);
+
 /// Settings a book actor needs.
 #[derive(Clone, Debug)]
 pub struct BookSettings {
@@ -44,6 +50,8 @@ pub struct BookActor {
     last_top: (Option<Level>, Option<Level>),
     rng: SplitMix64,
     last_received: Timestamp,
+    /// Set when the venue does not list the symbol: (code, message). Terminal.
+    rejected: Option<(Option<i64>, String)>,
 }
 
 impl BookActor {
@@ -78,10 +86,14 @@ impl BookActor {
             last_top: (None, None),
             rng: SplitMix64::new(seed),
             last_received: Timestamp::default(),
+            rejected: None,
         }
     }
 
     fn state(&self) -> BookState {
+        if let Some((_, message)) = &self.rejected {
+            return BookState::Rejected(message.clone());
+        }
         match self.tracker.state() {
             SyncState::Syncing => BookState::Syncing,
             SyncState::Live => BookState::Live,
@@ -116,6 +128,10 @@ impl BookActor {
             BookState::Syncing => FeedStatus::Syncing,
             BookState::Live => FeedStatus::Live,
             BookState::Resyncing(reason) => FeedStatus::Resyncing { reason },
+            BookState::Rejected(message) => FeedStatus::Rejected {
+                code: self.rejected.as_ref().and_then(|r| r.0),
+                message,
+            },
         };
         tracing::debug!(exchange = %self.exchange, symbol = %self.symbol, ?status, "book state");
         self.status(status);
@@ -238,8 +254,19 @@ impl BookActor {
         }
     }
 
+    /// The venue does not list the symbol: stop for good and say so once.
+    fn reject(&mut self, code: Option<i64>, message: String) {
+        if self.rejected.is_some() {
+            return;
+        }
+        tracing::warn!(exchange = %self.exchange, symbol = %self.symbol, %message, "symbol rejected by the venue");
+        self.rejected = Some((code, message));
+        self.fetching = false;
+        self.publish_state_change();
+    }
+
     fn fetch_snapshot(&mut self, ctx: &mut Context<Self>) {
-        if self.fetching {
+        if self.fetching || self.rejected.is_some() {
             return;
         }
         let Some(url) = session::snapshot_url(self.exchange, &self.settings.endpoint, &self.symbol)
@@ -268,21 +295,26 @@ impl BookActor {
                     actix_rt::time::sleep(delay).await;
                 }
                 let result = async {
-                    let mut resp = client.get(&url).send().await.map_err(|e| e.to_string())?;
+                    let transport = |e: String| FetchError::Transport(e);
+                    let mut resp = client
+                        .get(&url)
+                        .send()
+                        .await
+                        .map_err(|e| transport(e.to_string()))?;
                     let body = resp
                         .body()
                         .limit(32 * 1024 * 1024)
                         .await
-                        .map_err(|e| e.to_string())?;
-                    let text = String::from_utf8(body.to_vec()).map_err(|e| e.to_string())?;
+                        .map_err(|e| transport(e.to_string()))?;
+                    let text =
+                        String::from_utf8(body.to_vec()).map_err(|e| transport(e.to_string()))?;
                     if resp.status().is_success() {
                         Ok(text)
                     } else {
-                        Err(format!(
-                            "HTTP {}: {}",
-                            resp.status(),
-                            text.chars().take(200).collect::<String>()
-                        ))
+                        Err(FetchError::Venue(binance::RestError::parse(
+                            resp.status().as_u16(),
+                            &text,
+                        )))
                     }
                 }
                 .await;
@@ -308,6 +340,9 @@ impl Handler<BookInput> for BookActor {
     type Result = ();
 
     fn handle(&mut self, msg: BookInput, ctx: &mut Context<Self>) {
+        if self.rejected.is_some() {
+            return;
+        }
         let mut out = Vec::with_capacity(4);
         match msg {
             BookInput::Snapshot(s) => {
@@ -332,8 +367,21 @@ impl Handler<SnapshotFetched> for BookActor {
 
     fn handle(&mut self, msg: SnapshotFetched, ctx: &mut Context<Self>) {
         self.fetching = false;
+        if self.rejected.is_some() {
+            return;
+        }
+        let result = match msg.result {
+            Err(FetchError::Venue(e)) if e.is_unknown_symbol() => {
+                self.reject(e.code, e.message);
+                self.connection.do_send(DropSymbol {
+                    symbol: self.symbol.clone(),
+                });
+                return;
+            }
+            other => other.map_err(|e| e.to_string()),
+        };
         let wire = self.symbol.to_venue(self.exchange);
-        let parsed = msg.result.and_then(|body| {
+        let parsed = result.and_then(|body| {
             binance::parse_depth_snapshot(self.exchange, &wire, &body, msg.received_at)
                 .map_err(|e| e.to_string())
         });
@@ -358,11 +406,26 @@ impl Handler<SnapshotFetched> for BookActor {
 impl Handler<ConnectionChange> for BookActor {
     type Result = ();
 
-    fn handle(&mut self, msg: ConnectionChange, _ctx: &mut Context<Self>) {
-        if let ConnectionChange::Down { reason } = msg {
-            self.tracker.reset(ResyncReason::Disconnected(reason));
-            self.fetching = false;
-            self.publish_state_change();
+    fn handle(&mut self, msg: ConnectionChange, ctx: &mut Context<Self>) {
+        if self.rejected.is_some() {
+            return;
+        }
+        match msg {
+            ConnectionChange::Down { reason } => {
+                self.tracker.reset(ResyncReason::Disconnected(reason));
+                self.fetching = false;
+                self.publish_state_change();
+            }
+            ConnectionChange::Up => {
+                if matches!(self.exchange, Exchange::Binance | Exchange::BinanceUsdM) {
+                    ctx.run_later(QUIET_SNAPSHOT_AFTER, |act, ctx| {
+                        // Still nothing: no diff arrived, so no fetch was asked for.
+                        if !matches!(act.tracker.state(), SyncState::Live) {
+                            act.fetch_snapshot(ctx);
+                        }
+                    });
+                }
+            }
         }
     }
 }
@@ -392,6 +455,14 @@ impl Handler<QueryBook> for BookActor {
             state,
             last_update_id: self.tracker.last_update_id(),
         }
+    }
+}
+
+impl Handler<Reject> for BookActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Reject, _ctx: &mut Context<Self>) {
+        self.reject(msg.code, msg.message);
     }
 }
 

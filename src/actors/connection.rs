@@ -108,6 +108,49 @@ impl ConnectionActor {
         }
     }
 
+    /// The venue does not list `symbol`: leave it out of every later (re)subscription,
+    /// unsubscribe where the venue had accepted it (Binance), and tell its book, or the
+    /// trade subscribers when it has no book. Other symbols are untouched.
+    fn reject_symbol(&mut self, symbol: &Symbol, code: Option<i64>, message: String) {
+        if !self.forget_symbol(symbol) {
+            return;
+        }
+        match self.books.get(symbol) {
+            Some(book) => book.do_send(Reject { code, message }),
+            None => {
+                tracing::warn!(exchange = %self.exchange, %symbol, %message, "symbol rejected by the venue");
+                let mut targets = Targets::default();
+                targets.refresh(&self.hub, self.exchange, Some(symbol));
+                let event = FeedEvent::Status(Arc::new(StatusEvent {
+                    exchange: self.exchange,
+                    symbol: Some(symbol.clone()),
+                    status: FeedStatus::Rejected { code, message },
+                    at: Timestamp::now(),
+                }));
+                for t in &targets.status {
+                    t.deliver(event.clone());
+                }
+            }
+        }
+    }
+
+    /// Removes `symbol` from the interest (and unsubscribes it where the venue needs that).
+    /// Returns false when it was not subscribed.
+    fn forget_symbol(&mut self, symbol: &Symbol) -> bool {
+        let before = self.interest.books.len() + self.interest.trades.len();
+        self.interest.books.retain(|s| s != symbol);
+        self.interest.trades.retain(|s| s != symbol);
+        if before == self.interest.books.len() + self.interest.trades.len() {
+            return false;
+        }
+        if self.connected {
+            for m in session::drop_symbol(self.exchange, symbol, &mut self.next_id) {
+                self.send(m);
+            }
+        }
+        true
+    }
+
     fn send(&self, text: String) {
         if let Some(w) = &self.writer {
             let _ = w.tx.send(ws::Message::Text(text.into()));
@@ -277,6 +320,9 @@ impl ConnectionActor {
                     tracing::warn!(exchange = %self.exchange, ?code, %message, "venue error");
                     self.status(FeedStatus::VenueError { code, message });
                 }
+                Message::Control(Control::Rejected { symbol, message }) => {
+                    self.reject_symbol(&symbol, None, message);
+                }
                 Message::Control(Control::ServerShutdown) => {
                     self.fail("the venue announced a shutdown".into(), ctx);
                     return;
@@ -423,6 +469,11 @@ impl Handler<AddInterest> for ConnectionActor {
             return;
         }
         if self.connected {
+            for symbol in &added.books {
+                if let Some(book) = self.books.get(symbol) {
+                    book.do_send(ConnectionChange::Up);
+                }
+            }
             match session::subscribe_more(self.exchange, &added, &mut self.next_id) {
                 Ok(messages) => messages.into_iter().for_each(|m| self.send(m)),
                 Err(e) => self.status(FeedStatus::VenueError {
@@ -447,6 +498,15 @@ impl Handler<Resubscribe> for ConnectionActor {
                 self.send(m);
             }
         }
+    }
+}
+
+impl Handler<DropSymbol> for ConnectionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: DropSymbol, _ctx: &mut Context<Self>) {
+        // The book already knows (it saw the refusal itself).
+        self.forget_symbol(&msg.symbol);
     }
 }
 

@@ -45,8 +45,26 @@ pub struct SetPrecision {
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
 pub(crate) struct SnapshotFetched {
-    pub(crate) result: Result<String, String>,
+    pub(crate) result: Result<String, FetchError>,
     pub(crate) received_at: Timestamp,
+}
+
+/// Why a REST snapshot request failed.
+#[derive(Debug)]
+pub(crate) enum FetchError {
+    /// Connection, timeout or body error.
+    Transport(String),
+    /// The venue answered with an error status.
+    Venue(crate::exchange::binance::RestError),
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::Transport(e) => f.write_str(e),
+            FetchError::Venue(e) => e.fmt(f),
+        }
+    }
 }
 
 /// One-shot query of a book.
@@ -125,4 +143,23 @@ pub struct ConnectionFailed {
 pub struct ConnectionHealthy {
     /// Venue.
     pub exchange: Exchange,
+}
+
+/// Connection → book: the venue does not list this symbol. The book stops for good.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct Reject {
+    /// The venue's code, if any.
+    pub code: Option<i64>,
+    /// The venue's message.
+    pub message: String,
+}
+
+/// Book → connection: drop this symbol (the venue refused it); unsubscribe where needed and
+/// leave it out of every later (re)subscription.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct DropSymbol {
+    /// The refused symbol.
+    pub symbol: Symbol,
 }

@@ -59,6 +59,15 @@ pub enum Control {
         /// The request id it refers to, if any.
         id: Option<i64>,
     },
+    /// The venue refused a symbol it does not list (Kraken `Currency pair not supported`,
+    /// Poloniex `Invalid symbols value`). Terminal for that symbol: subscribing again would
+    /// be refused again.
+    Rejected {
+        /// The refused symbol.
+        symbol: Symbol,
+        /// The venue's message.
+        message: String,
+    },
     /// Application-level heartbeat.
     Heartbeat,
     /// Reply to an application-level ping.

@@ -157,13 +157,15 @@ pub fn connect_plan(
         }
         Exchange::Poloniex => {
             use poloniex::subscription::{subscribe, Channel};
-            let mut messages = Vec::new();
-            if !interest.books.is_empty() {
-                messages.push(subscribe(&[Channel::BookLv2], &interest.books));
-            }
-            if !interest.trades.is_empty() {
-                messages.push(subscribe(&[Channel::Trades], &interest.trades));
-            }
+            // One symbol per request: Poloniex refuses a whole request when one symbol in it
+            // is unknown, so a bad symbol must not take the good ones down with it. (500
+            // requests per second per connection leaves ample room.)
+            let books = interest.books.iter().map(|s| (Channel::BookLv2, s));
+            let trades = interest.trades.iter().map(|s| (Channel::Trades, s));
+            let messages = books
+                .chain(trades)
+                .map(|(channel, s)| subscribe(&[channel], std::slice::from_ref(s)))
+                .collect();
             Ok(ConnectPlan {
                 url: endpoint.ws.clone(),
                 messages,
@@ -222,6 +224,28 @@ pub fn resubscribe_book(
                 subscribe(&[Channel::BookLv2], one),
             ]
         }
+    }
+}
+
+/// Messages that end the subscriptions of one symbol the venue does not know (see
+/// [`crate::exchange::Control::Rejected`]). Binance accepts streams of unknown symbols (they
+/// stay silent; only the REST snapshot says `Invalid symbol`), so it needs an unsubscribe;
+/// Kraken and Poloniex refused the subscription in the first place.
+pub fn drop_symbol(exchange: Exchange, symbol: &Symbol, next_id: &mut u64) -> Vec<String> {
+    match exchange {
+        Exchange::Binance | Exchange::BinanceUsdM => {
+            *next_id += 1;
+            let one = std::slice::from_ref(symbol);
+            let streams = binance_streams(&Interest {
+                books: one.to_vec(),
+                trades: one.to_vec(),
+                book_depth: 0,
+            });
+            vec![binance::subscription::unsubscribe_message(
+                &streams, *next_id,
+            )]
+        }
+        Exchange::Kraken | Exchange::Poloniex => Vec::new(),
     }
 }
 
@@ -370,10 +394,66 @@ mod tests {
         let plan = connect_plan(Exchange::Poloniex, &ep, &interest, &mut id).unwrap();
         assert_eq!(plan.messages.len(), 2);
         assert!(plan.messages[0].contains("book_lv2") && plan.messages[0].contains("BTC_USDT"));
+        assert!(plan.messages[1].contains("trades") && plan.messages[1].contains("BTC_USDT"));
         assert_eq!(
             keepalive(Exchange::Poloniex, &mut id).unwrap().0,
             r#"{"event":"ping"}"#
         );
         assert!(keepalive(Exchange::Binance, &mut id).is_none());
+    }
+
+    #[test]
+    fn poloniex_subscribes_one_symbol_per_request() {
+        let interest = Interest {
+            books: vec![sym("BTC-USDT"), sym("FOO-USDT")],
+            trades: vec![sym("ETH-USDT")],
+            book_depth: 20,
+        };
+        let ep = Endpoint::production(Exchange::Poloniex);
+        let plan = connect_plan(Exchange::Poloniex, &ep, &interest, &mut 0).unwrap();
+        let requests: Vec<serde_json::Value> = plan
+            .messages
+            .iter()
+            .map(|m| serde_json::from_str(m).unwrap())
+            .collect();
+        let pairs: Vec<(&str, &str)> = requests
+            .iter()
+            .map(|r| {
+                assert_eq!(r["symbols"].as_array().unwrap().len(), 1, "{r}");
+                (
+                    r["channel"][0].as_str().unwrap(),
+                    r["symbols"][0].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("book_lv2", "BTC_USDT"),
+                ("book_lv2", "FOO_USDT"),
+                ("trades", "ETH_USDT")
+            ]
+        );
+    }
+
+    #[test]
+    fn dropping_an_unknown_symbol_unsubscribes_only_on_binance() {
+        let mut id = 7;
+        let msgs = drop_symbol(Exchange::Binance, &sym("FOO-USDT"), &mut id);
+        let v: serde_json::Value = serde_json::from_str(&msgs[0]).unwrap();
+        assert_eq!(v["method"], "UNSUBSCRIBE");
+        assert_eq!(v["id"], 8);
+        let streams: Vec<&str> = v["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            streams,
+            ["foousdt@depth@100ms", "foousdt@bookTicker", "foousdt@trade"]
+        );
+        assert!(drop_symbol(Exchange::Kraken, &sym("FOO-USDT"), &mut id).is_empty());
+        assert!(drop_symbol(Exchange::Poloniex, &sym("FOO-USDT"), &mut id).is_empty());
     }
 }

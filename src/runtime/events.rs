@@ -16,6 +16,8 @@ pub enum BookState {
     Live,
     /// Invalid, waiting for a fresh snapshot; the reason says why.
     Resyncing(String),
+    /// The venue does not list the symbol; the book stays empty and is not retried.
+    Rejected(String),
 }
 
 impl fmt::Display for BookState {
@@ -24,6 +26,7 @@ impl fmt::Display for BookState {
             BookState::Syncing => f.write_str("syncing"),
             BookState::Live => f.write_str("live"),
             BookState::Resyncing(r) => write!(f, "resyncing ({r})"),
+            BookState::Rejected(r) => write!(f, "rejected ({r})"),
         }
     }
 }
@@ -103,6 +106,24 @@ pub enum FeedStatus {
         /// Why.
         reason: String,
     },
+    /// The venue does not list this symbol (Binance `-1121 Invalid symbol.`, Kraken
+    /// `Currency pair not supported`, Poloniex `Invalid symbols value`). Terminal: the book
+    /// is dropped from the connection and not retried; the other books carry on.
+    Rejected {
+        /// The venue's code, if any.
+        code: Option<i64>,
+        /// The venue's message.
+        message: String,
+    },
+}
+
+impl FeedStatus {
+    /// True when nothing more will happen to this book or connection without a new request
+    /// from the user (today: [`FeedStatus::Rejected`]). Every other status is followed by a
+    /// retry, a resync or a reconnect that the engine runs by itself.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, FeedStatus::Rejected { .. })
+    }
 }
 
 /// A status change of a connection (`symbol: None`) or one book.

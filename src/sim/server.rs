@@ -382,10 +382,12 @@ async fn binance_ws(
     body: web::Payload,
     shared: Data,
 ) -> actix_web::Result<HttpResponse> {
-    let session = match shared.lock() {
-        // A replay serves whatever was recorded, whatever the client asks for.
-        st if st.replay.is_some() => Ok(BinanceSession::default()),
-        st => BinanceSession::open(req.query_string(), &st),
+    // A replay serves whatever was recorded, whatever the client asks for.
+    let replay = shared.lock().replay.is_some();
+    let session = if replay {
+        Ok(BinanceSession::default())
+    } else {
+        BinanceSession::open(req.query_string())
     };
     match session {
         Ok(s) => start_ws(req, body, shared, VenueSession::Binance(s), Vec::new()),

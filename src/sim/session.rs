@@ -36,7 +36,7 @@ impl VenueSession {
     /// Replies to a client text frame.
     pub fn on_text(&mut self, text: &str, state: &State, ms: u64) -> Vec<String> {
         match self {
-            VenueSession::Binance(s) => vec![s.on_text(text, state)],
+            VenueSession::Binance(s) => vec![s.on_text(text)],
             VenueSession::Kraken(s) => s.on_text(text, state, ms),
             VenueSession::Poloniex(s) => s.on_text(text, state, ms),
         }
@@ -98,22 +98,28 @@ pub struct BinanceSession {
     streams: Vec<String>,
 }
 
-fn binance_stream_ok(state: &State, stream: &str) -> bool {
+/// A well-formed stream name. As on the real venue, a symbol that is not listed is accepted
+/// and simply stays silent: only the REST snapshot says `-1121 Invalid symbol.`
+fn binance_stream_ok(stream: &str) -> bool {
     match stream.split_once('@') {
         Some((sym, suffix)) => {
-            BINANCE_SUFFIXES.contains(&suffix) && state.by_key(Exchange::Binance, sym).is_some()
+            BINANCE_SUFFIXES.contains(&suffix)
+                && !sym.is_empty()
+                && sym
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         }
         None => false,
     }
 }
 
 impl BinanceSession {
-    /// A connection to `/stream?<query>`; an unknown stream is an error text.
-    pub fn open(query: &str, state: &State) -> Result<Self, String> {
+    /// A connection to `/stream?<query>`; a malformed stream name is an error text.
+    pub fn open(query: &str) -> Result<Self, String> {
         let mut s = BinanceSession::default();
         let streams = query_param(query, "streams").unwrap_or_default();
         for name in streams.split('/').filter(|n| !n.is_empty()) {
-            if !binance_stream_ok(state, name) {
+            if !binance_stream_ok(name) {
                 return Err(format!("Invalid stream name {name:?}"));
             }
             if !s.streams.iter().any(|x| x == name) {
@@ -124,7 +130,7 @@ impl BinanceSession {
     }
 
     /// Reply to `SUBSCRIBE` / `UNSUBSCRIBE` / `LIST_SUBSCRIPTIONS` (§1.5).
-    pub fn on_text(&mut self, text: &str, state: &State) -> String {
+    pub fn on_text(&mut self, text: &str) -> String {
         let err = |code: i64, msg: String, id: &Value| {
             json!({"code": code, "msg": msg, "id": id}).to_string()
         };
@@ -157,7 +163,7 @@ impl BinanceSession {
         };
         match method {
             "SUBSCRIBE" => {
-                if let Some(bad) = params.iter().find(|p| !binance_stream_ok(state, p)) {
+                if let Some(bad) = params.iter().find(|p| !binance_stream_ok(p)) {
                     return err(2, format!("Invalid request: unknown stream {bad:?}"), &id);
                 }
                 for p in params {

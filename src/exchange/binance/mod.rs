@@ -10,5 +10,5 @@ pub mod subscription;
 mod sync;
 mod wire;
 
-pub use parse::{parse, parse_depth_snapshot};
+pub use parse::{parse, parse_depth_snapshot, RestError};
 pub use sync::{BinanceSync, Market, SnapshotDecision, DEFAULT_MAX_BUFFER};

@@ -214,6 +214,58 @@ fn snapshot_from_wire(
     })
 }
 
+/// An error reply of Binance's REST API: the HTTP status and, when the body is Binance's
+/// `{"code":-1121,"msg":"Invalid symbol."}` shape, its code and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestError {
+    /// HTTP status.
+    pub status: u16,
+    /// Binance's error code, when the body carries one.
+    pub code: Option<i64>,
+    /// Binance's message, or the start of the body.
+    pub message: String,
+}
+
+impl RestError {
+    /// Reads an error reply (never fails: an unexpected body is kept as the message).
+    pub fn parse(status: u16, body: &str) -> RestError {
+        #[derive(serde::Deserialize)]
+        struct Wire<'a> {
+            code: i64,
+            #[serde(borrow)]
+            msg: std::borrow::Cow<'a, str>,
+        }
+        match serde_json::from_str::<Wire<'_>>(body) {
+            Ok(w) => RestError {
+                status,
+                code: Some(w.code),
+                message: w.msg.into_owned(),
+            },
+            Err(_) => RestError {
+                status,
+                code: None,
+                message: body.chars().take(200).collect(),
+            },
+        }
+    }
+
+    /// The symbol is not listed (`-1121 Invalid symbol.`): asking again gets the same answer.
+    pub fn is_unknown_symbol(&self) -> bool {
+        self.code == Some(-1121)
+    }
+}
+
+impl std::fmt::Display for RestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.code {
+            Some(code) => write!(f, "HTTP {} (code {code}): {}", self.status, self.message),
+            None => write!(f, "HTTP {}: {}", self.status, self.message),
+        }
+    }
+}
+
+impl std::error::Error for RestError {}
+
 /// Parses a REST depth snapshot body (`GET /api/v3/depth`, `/fapi/v1/depth`) for
 /// `symbol` (Binance form, e.g. `NKNUSDT`), received at `received_at`.
 pub fn parse_depth_snapshot(
@@ -341,5 +393,24 @@ mod tests {
         };
         assert_eq!(s.meta.symbol.as_str(), "BTC-USDT");
         assert_eq!(s.seq.last_id, Some(160));
+    }
+
+    #[test]
+    fn rest_errors_are_read_and_unknown_symbols_recognised() {
+        let e = RestError::parse(400, r#"{"code":-1121,"msg":"Invalid symbol."}"#);
+        assert_eq!(
+            (e.status, e.code, e.message.as_str()),
+            (400, Some(-1121), "Invalid symbol.")
+        );
+        assert!(e.is_unknown_symbol());
+        assert_eq!(e.to_string(), "HTTP 400 (code -1121): Invalid symbol.");
+        let e = RestError::parse(429, r#"{"code":-1003,"msg":"Too many requests."}"#);
+        assert!(!e.is_unknown_symbol());
+        let e = RestError::parse(502, "<html>Bad Gateway</html>");
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (None, "<html>Bad Gateway</html>")
+        );
+        assert!(!e.is_unknown_symbol());
     }
 }

@@ -241,6 +241,15 @@ fn parse_v2_method(method: &str, env: Envelope<'_>) -> Result<Vec<Message>, Pars
         let mut message = env.error.map(Cow::into_owned).unwrap_or_default();
         // Each symbol of a request succeeds or fails on its own: say which one failed.
         let symbol = env.symbol.and_then(|raw| json_str(raw).ok());
+        // A pair the venue does not list: that symbol is refused for good.
+        if message.contains("not supported") {
+            if let Some(refused) = symbol.as_deref().and_then(|s| Symbol::parse(s).ok()) {
+                return one(Message::Control(Control::Rejected {
+                    symbol: refused,
+                    message,
+                }));
+            }
+        }
         if let Some(s) = symbol.filter(|s| !message.contains(&**s)) {
             message = format!("{message} ({s})");
         }
@@ -773,10 +782,19 @@ mod tests {
         let nack = r#"{"error":"Currency pair not supported","method":"subscribe","success":false,"symbol":"BTC/USDX","time_in":"2023-09-25T09:04:31.742599Z","time_out":"2023-09-25T09:04:31.742648Z","req_id":9}"#;
         assert_eq!(
             control(nack),
+            Control::Rejected {
+                symbol: Symbol::parse("BTC-USDX").unwrap(),
+                message: "Currency pair not supported".into(),
+            }
+        );
+        // Other refusals of a symbol are errors, not a verdict on the symbol.
+        let busy = r#"{"error":"Already subscribed","method":"subscribe","success":false,"symbol":"BTC/USD","req_id":10}"#;
+        assert_eq!(
+            control(busy),
             Control::Error {
                 code: None,
-                message: "Currency pair not supported (BTC/USDX)".into(),
-                id: Some(9)
+                message: "Already subscribed (BTC/USD)".into(),
+                id: Some(10)
             }
         );
         let pong = r#"{"method":"pong","req_id":101,"time_in":"2022-12-25T09:30:59.123456Z","time_out":"2022-12-25T09:30:59.143456Z"}"#;

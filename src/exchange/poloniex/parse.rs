@@ -77,6 +77,22 @@ fn parse_envelope(
     Ok(events.into_iter().map(Message::Market).collect())
 }
 
+/// The symbol named by an `Invalid symbols value [...]` error, when it names exactly one
+/// well-formed symbol. Poloniex errors carry no request id, so the message is all there is.
+fn refused_symbol(message: &str) -> Option<Symbol> {
+    let rest = message.strip_prefix("Invalid symbols value")?.trim_start();
+    let inner = rest.strip_prefix('[')?.strip_suffix(']')?;
+    let mut names = inner
+        .split(',')
+        .map(|n| n.trim().trim_matches('"'))
+        .filter(|n| !n.is_empty());
+    let name = names.next()?;
+    if names.next().is_some() {
+        return None;
+    }
+    Symbol::parse(name).ok()
+}
+
 fn parse_control(event: &str, env: &Envelope<'_>) -> Result<Vec<Message>, ParseErrorKind> {
     let subscribed = match event {
         "pong" => return Ok(vec![Message::Control(Control::Pong { id: None })]),
@@ -85,10 +101,16 @@ fn parse_control(event: &str, env: &Envelope<'_>) -> Result<Vec<Message>, ParseE
                 .message
                 .as_deref()
                 .ok_or(ParseErrorKind::Field("message"))?;
-            let error = Control::Error {
-                code: None,
-                message: message.to_string(),
-                id: None,
+            let error = match refused_symbol(message) {
+                Some(symbol) => Control::Rejected {
+                    symbol,
+                    message: message.to_string(),
+                },
+                None => Control::Error {
+                    code: None,
+                    message: message.to_string(),
+                    id: None,
+                },
             };
             return Ok(vec![Message::Control(error)]);
         }
@@ -473,6 +495,26 @@ mod tests {
                 id: None
             }]
         );
+        // An unknown symbol is refused by name (the same shape as the channel error).
+        let err = control(r#"{"event":"error","message":"Invalid symbols value [\"FOO_USDT\"]"}"#);
+        assert_eq!(
+            err,
+            vec![Control::Rejected {
+                symbol: Symbol::parse("FOO-USDT").unwrap(),
+                message: r#"Invalid symbols value ["FOO_USDT"]"#.into(),
+            }]
+        );
+        // Naming several (or none) leaves it a plain error: no guessing which one.
+        for message in [
+            r#"Invalid symbols value [\"FOO_USDT\",\"BAR_USDT\"]"#,
+            r#"Invalid symbols value []"#,
+        ] {
+            let frame = format!(r#"{{"event":"error","message":"{message}"}}"#);
+            assert!(
+                matches!(control(&frame)[..], [Control::Error { .. }]),
+                "{frame}"
+            );
+        }
     }
 
     #[test]
