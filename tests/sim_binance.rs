@@ -15,9 +15,12 @@ use std::time::Duration;
 
 const ALL: &str = "btcusdt@depth@100ms/btcusdt@bookTicker/btcusdt@aggTrade/btcusdt@trade";
 
+/// Protocol tests send faster than Binance allows (pongs to 40 ms pings, bursts of
+/// requests); the incoming-message limit has its own test.
 fn config() -> SimConfig {
     SimConfig {
         step_interval: Duration::from_millis(5),
+        binance_max_incoming_per_sec: 0,
         ..SimConfig::default()
     }
 }
@@ -402,4 +405,42 @@ async fn server_pings_and_disconnects_clients_that_do_not_pong() {
     assert!(closes(&mut silent, Duration::from_millis(100)).await);
     sim.stop();
     assert!(closes(&mut polite, WAIT).await, "stop closes connections");
+}
+
+#[actix_rt::test]
+async fn more_than_five_incoming_messages_a_second_disconnect() {
+    use futures_util::SinkExt;
+    let sim = Simulator::start(SimConfig {
+        binance_max_incoming_per_sec: 5,
+        ..config()
+    })
+    .await
+    .unwrap();
+    let url = format!("{}/stream?streams=", sim.binance_ws_base());
+    // Five requests in a burst are served.
+    let mut ws = connect(&url).await;
+    for id in 1..=5 {
+        let req = format!(r#"{{"method":"LIST_SUBSCRIPTIONS","id":{id}}}"#);
+        send(&mut ws, &req).await;
+    }
+    for _ in 1..=5 {
+        assert!(matches!(next(&mut ws, WAIT).await, Got::Text(_)));
+    }
+    // The sixth within the same second (a pong counts too) closes the connection.
+    ws.send(awc::ws::Message::Pong(Default::default()))
+        .await
+        .unwrap();
+    assert!(
+        closes(&mut ws, WAIT).await,
+        "over the limit is disconnected"
+    );
+    // Spread over time the same number is fine.
+    let mut ws = connect(&url).await;
+    for id in 1..=8 {
+        let req = format!(r#"{{"method":"LIST_SUBSCRIPTIONS","id":{id}}}"#);
+        send(&mut ws, &req).await;
+        assert!(matches!(next(&mut ws, WAIT).await, Got::Text(_)));
+        actix_rt::time::sleep(Duration::from_millis(250)).await;
+    }
+    sim.stop();
 }

@@ -206,8 +206,17 @@ impl ConnectionActor {
                     let (mut sink, frames) = framed.split();
                     let (tx, mut rx) = mpsc::unbounded_channel::<ws::Message>();
                     let (done_tx, done_rx) = oneshot::channel();
+                    // Paced under the venue's incoming-message limit (Binance disconnects
+                    // above 5 per second, pongs and SUBSCRIBE included); the closing frame
+                    // is never held back.
+                    let mut gate = session::SendGate::for_exchange(act.exchange);
                     actix_rt::spawn(async move {
                         while let Some(m) = rx.recv().await {
+                            if !matches!(m, ws::Message::Close(_)) {
+                                while let Err(wait) = gate.try_send(Instant::now()) {
+                                    actix_rt::time::sleep(wait).await;
+                                }
+                            }
                             if sink.send(m).await.is_err() {
                                 break;
                             }

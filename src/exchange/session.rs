@@ -4,8 +4,9 @@
 
 use super::{binance, kraken, poloniex};
 use crate::types::{Exchange, Symbol};
+use std::collections::VecDeque;
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Where a venue is reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,6 +108,11 @@ fn binance_streams(interest: &Interest) -> Vec<String> {
     streams
 }
 
+/// Streams named in a Binance connection URL; the rest are added with `SUBSCRIBE` requests
+/// of at most this many streams each. Keeps the URL a few kB long however many symbols a
+/// connection carries (Binance allows 1024 streams per connection).
+pub const BINANCE_STREAMS_PER_REQUEST: usize = 100;
+
 /// The plan for a (re)connection carrying `interest`. `next_id` numbers requests.
 pub fn connect_plan(
     exchange: Exchange,
@@ -124,11 +130,13 @@ pub fn connect_plan(
                 return Err(PlanError::MissingRest(exchange));
             }
             let streams = binance_streams(interest);
-            let url = binance::subscription::combined_stream_url(&endpoint.ws, &streams);
-            Ok(ConnectPlan {
-                url,
-                messages: Vec::new(),
-            })
+            let in_url = streams.len().min(BINANCE_STREAMS_PER_REQUEST);
+            let url = binance::subscription::combined_stream_url(&endpoint.ws, &streams[..in_url]);
+            let messages = streams[in_url..]
+                .chunks(BINANCE_STREAMS_PER_REQUEST)
+                .map(|chunk| binance::subscription::subscribe_message(chunk, id()))
+                .collect();
+            Ok(ConnectPlan { url, messages })
         }
         Exchange::Kraken => {
             let mut messages = Vec::new();
@@ -180,15 +188,16 @@ pub fn subscribe_more(
     added: &Interest,
     next_id: &mut u64,
 ) -> Result<Vec<String>, PlanError> {
-    *next_id += 1;
     match exchange {
         Exchange::Binance | Exchange::BinanceUsdM => {
             let streams = binance_streams(added);
-            Ok(if streams.is_empty() {
-                Vec::new()
-            } else {
-                vec![binance::subscription::subscribe_message(&streams, *next_id)]
-            })
+            Ok(streams
+                .chunks(BINANCE_STREAMS_PER_REQUEST)
+                .map(|chunk| {
+                    *next_id += 1;
+                    binance::subscription::subscribe_message(chunk, *next_id)
+                })
+                .collect())
         }
         Exchange::Kraken | Exchange::Poloniex => {
             let endpoint = Endpoint {
@@ -272,6 +281,68 @@ pub fn unsubscribe_all(exchange: Exchange, interest: &Interest, next_id: &mut u6
                 .collect()
         }
         Exchange::Poloniex => vec![poloniex::subscription::unsubscribe_all()],
+    }
+}
+
+/// How many messages a client may send on one connection per window, kept under the venue's
+/// limit: Binance spot counts 5 incoming messages per second (pongs and `SUBSCRIBE` included)
+/// and disconnects above it, USD-M 10; Poloniex allows 500 requests per second; Kraken's
+/// limit is not published (`Exceeded msg rate`), so bursts are kept small.
+pub fn send_limit(exchange: Exchange) -> (usize, Duration) {
+    let second = Duration::from_secs(1);
+    match exchange {
+        Exchange::Binance => (4, second),
+        Exchange::BinanceUsdM => (8, second),
+        Exchange::Kraken => (20, second),
+        Exchange::Poloniex => (400, second),
+    }
+}
+
+/// A sliding-window gate for outgoing messages: at most `limit` sends in any `window`.
+/// Time is passed in; the connection actor queues what the gate holds back.
+#[derive(Clone, Debug)]
+pub struct SendGate {
+    limit: usize,
+    window: Duration,
+    sent: VecDeque<Instant>,
+}
+
+impl SendGate {
+    /// A gate allowing `limit` messages per `window` (`limit` of 0 is taken as 1).
+    pub fn new(limit: usize, window: Duration) -> Self {
+        SendGate {
+            limit: limit.max(1),
+            window,
+            sent: VecDeque::new(),
+        }
+    }
+
+    /// The gate for `exchange` ([`send_limit`]).
+    pub fn for_exchange(exchange: Exchange) -> Self {
+        let (limit, window) = send_limit(exchange);
+        SendGate::new(limit, window)
+    }
+
+    /// Records a send at `now` if the window has room; otherwise says how long to wait.
+    pub fn try_send(&mut self, now: Instant) -> Result<(), Duration> {
+        while let Some(first) = self.sent.front() {
+            if now.saturating_duration_since(*first) >= self.window {
+                self.sent.pop_front();
+            } else {
+                break;
+            }
+        }
+        if self.sent.len() < self.limit {
+            self.sent.push_back(now);
+            return Ok(());
+        }
+        let first = self.sent.front().copied().unwrap_or(now);
+        Err((first + self.window).saturating_duration_since(now))
+    }
+
+    /// Forgets past sends (a new connection starts with a fresh budget).
+    pub fn reset(&mut self) {
+        self.sent.clear();
     }
 }
 
@@ -400,6 +471,89 @@ mod tests {
             r#"{"event":"ping"}"#
         );
         assert!(keepalive(Exchange::Binance, &mut id).is_none());
+    }
+
+    #[test]
+    fn send_gate_holds_a_window_to_its_limit() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut g = SendGate::new(3, ms(1000));
+        assert_eq!(g.try_send(t0), Ok(()));
+        assert_eq!(g.try_send(t0 + ms(100)), Ok(()));
+        assert_eq!(g.try_send(t0 + ms(200)), Ok(()));
+        // Full until the first send leaves the window.
+        assert_eq!(g.try_send(t0 + ms(300)), Err(ms(700)));
+        assert_eq!(g.try_send(t0 + ms(999)), Err(ms(1)));
+        assert_eq!(g.try_send(t0 + ms(1000)), Ok(()));
+        assert_eq!(g.try_send(t0 + ms(1050)), Err(ms(50)));
+        // Over any window of 1 s, never more than 3.
+        let mut g = SendGate::new(3, ms(1000));
+        let mut sends = Vec::new();
+        for step in 0..400u64 {
+            let now = t0 + ms(step * 7);
+            if g.try_send(now).is_ok() {
+                sends.push(now);
+            }
+        }
+        for (i, s) in sends.iter().enumerate() {
+            let within = sends[i..]
+                .iter()
+                .take_while(|x| **x < *s + ms(1000))
+                .count();
+            assert!(within <= 3, "{within} sends in the second after send {i}");
+        }
+        assert!(sends.len() >= 3 * 2, "it keeps admitting as time passes");
+        g.reset();
+        assert_eq!(g.try_send(t0 + ms(2800)), Ok(()));
+        assert!(
+            send_limit(Exchange::Binance).0 < 5,
+            "under Binance's 5 per second"
+        );
+    }
+
+    #[test]
+    fn binance_url_carries_a_bounded_number_of_streams() {
+        let books: Vec<Symbol> = (0..120).map(|i| sym(&format!("C{i}-USDT"))).collect();
+        let interest = Interest {
+            books,
+            trades: Vec::new(),
+            book_depth: 0,
+        };
+        let ep = Endpoint::production(Exchange::Binance);
+        let mut id = 0;
+        let plan = connect_plan(Exchange::Binance, &ep, &interest, &mut id).unwrap();
+        // 240 streams: 100 in the URL, then requests of 100 and 40.
+        let in_url = plan
+            .url
+            .split("streams=")
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .count();
+        assert_eq!(in_url, BINANCE_STREAMS_PER_REQUEST);
+        let sizes: Vec<usize> = plan
+            .messages
+            .iter()
+            .map(|m| {
+                let v: serde_json::Value = serde_json::from_str(m).unwrap();
+                assert_eq!(v["method"], "SUBSCRIBE");
+                v["params"].as_array().unwrap().len()
+            })
+            .collect();
+        assert_eq!(sizes, [100, 40]);
+        let ids: Vec<u64> = plan
+            .messages
+            .iter()
+            .map(|m| {
+                serde_json::from_str::<serde_json::Value>(m).unwrap()["id"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(ids, [1, 2], "distinct request ids");
+        // Adding as many on an open connection also goes in bounded requests.
+        let more = subscribe_more(Exchange::Binance, &interest, &mut id).unwrap();
+        assert_eq!(more.len(), 3);
     }
 
     #[test]

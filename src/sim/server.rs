@@ -36,6 +36,9 @@ pub struct SimConfig {
     pub binance_ping_interval: Duration,
     /// Kraken idle `heartbeat` period.
     pub kraken_heartbeat_interval: Duration,
+    /// Binance closes a connection whose client sends more than this many messages (text,
+    /// ping and pong frames) in a second, as the venue does at 5; 0 turns the limit off.
+    pub binance_max_incoming_per_sec: usize,
     /// Market template (seed and mid are varied per symbol).
     pub market: MarketConfig,
 }
@@ -53,6 +56,7 @@ impl Default for SimConfig {
             step_interval: Duration::from_millis(20),
             binance_ping_interval: Duration::from_secs(20),
             kraken_heartbeat_interval: Duration::from_secs(1),
+            binance_max_incoming_per_sec: 5,
             market: MarketConfig::default(),
         }
     }
@@ -560,6 +564,10 @@ async fn ws_loop(
     let mut timer = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     let mut last_pong = Instant::now();
     let mut sent = false;
+    let limit = shared.config.binance_max_incoming_per_sec;
+    let mut incoming = (venue.exchange() == Exchange::Binance && limit > 0)
+        .then(|| crate::exchange::session::SendGate::new(limit, Duration::from_secs(1)));
+    let mut too_many = false;
     for f in initial {
         if session.text(f).await.is_err() {
             return;
@@ -568,6 +576,12 @@ async fn ws_loop(
     loop {
         tokio::select! {
             msg = stream.recv() => match msg {
+                Some(Ok(Message::Text(_) | Message::Ping(_) | Message::Pong(_)))
+                    if incoming.as_mut().is_some_and(|g| g.try_send(Instant::now()).is_err()) =>
+                {
+                    too_many = true;
+                    break;
+                }
                 Some(Ok(Message::Text(text))) => {
                     // Everything that happened before the request goes out before its reply.
                     let mut flow = Flow::Continue;
@@ -629,7 +643,11 @@ async fn ws_loop(
             },
         }
     }
-    let _ = session.close(None).await;
+    let reason = too_many.then(|| actix_ws::CloseReason {
+        code: actix_ws::CloseCode::Policy,
+        description: Some("Too many incoming messages".into()),
+    });
+    let _ = session.close(reason).await;
 }
 
 async fn replay_loop(
