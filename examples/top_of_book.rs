@@ -211,6 +211,7 @@ async fn main() -> ExitCode {
                         FeedStatus::Resyncing { reason } => Some(format!("resyncing ({reason})")),
                         FeedStatus::Disconnected { reason, .. } => Some(format!("disconnected ({reason})")),
                         FeedStatus::Rejected { message, .. } => Some(format!("rejected ({message})")),
+                        FeedStatus::Throttled { retry_in } => Some(format!("snapshot in {retry_in:?} (REST weight)")),
                         _ => None,
                     };
                     if let Some(text) = text {

@@ -58,6 +58,7 @@ impl Default for EngineBuilder {
                 backoff: Backoff::default(),
                 arbiters,
                 seed: 0x5eed,
+                binance_snapshot_depth: 1000,
             },
         }
     }
@@ -94,6 +95,14 @@ impl EngineBuilder {
         self
     }
 
+    /// Levels per side of a Binance REST snapshot: 1 to 5000, default 1000 (request weight
+    /// 50; 5000 costs 250 of the IP's 6000 per minute). Levels deeper than the snapshot are
+    /// only known from the changes seen since.
+    pub fn binance_snapshot_depth(mut self, depth: u32) -> Self {
+        self.config.binance_snapshot_depth = depth;
+        self
+    }
+
     /// Seed of the reconnect jitter.
     pub fn seed(mut self, seed: u64) -> Self {
         self.config.seed = seed;
@@ -106,6 +115,12 @@ impl EngineBuilder {
             return Err(EngineError::InvalidConfig(format!(
                 "Kraken depth {} is not one of 10, 25, 100, 500, 1000",
                 c.kraken_depth
+            )));
+        }
+        if !(1..=5000).contains(&c.binance_snapshot_depth) {
+            return Err(EngineError::InvalidConfig(format!(
+                "Binance snapshot depth {} is not within 1..=5000",
+                c.binance_snapshot_depth
             )));
         }
         if c.arbiters == 0 {

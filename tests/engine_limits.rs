@@ -72,3 +72,73 @@ async fn binance_requests_are_paced_under_the_venue_limit() {
     engine.shutdown().await;
     sim.stop();
 }
+
+/// A 429 with `Retry-After` from the REST snapshot endpoint holds every snapshot of the venue
+/// until then (reported as `Throttled`); the book then syncs.
+#[actix_rt::test]
+async fn binance_rest_429_is_honoured() {
+    let sim = simulator_for(Exchange::Binance, &["BTC-USDT"]).await;
+    sim.faults().throttle_rest(1);
+    let engine = engine(&sim);
+    let btc = sym("BTC-USDT");
+    let mut feed = engine
+        .subscribe(
+            Subscription::new()
+                .market(Exchange::Binance, btc.clone())
+                .kind(StreamKind::Status),
+        )
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !seen.contains(&"live") {
+        assert!(std::time::Instant::now() < deadline, "{seen:?}");
+        let Ok(Some(FeedEvent::Status(s))) =
+            actix_rt::time::timeout(Duration::from_secs(1), feed.recv()).await
+        else {
+            continue;
+        };
+        if s.symbol.as_ref() != Some(&btc) {
+            continue;
+        }
+        seen.push(match &s.status {
+            FeedStatus::SnapshotFailed { reason } => {
+                assert!(
+                    reason.contains("429") && reason.contains("-1003"),
+                    "{reason}"
+                );
+                "failed"
+            }
+            FeedStatus::Throttled { retry_in } => {
+                assert!(*retry_in <= Duration::from_secs(1), "{retry_in:?}");
+                "throttled"
+            }
+            FeedStatus::Live => "live",
+            _ => "other",
+        });
+    }
+    let failed = seen
+        .iter()
+        .position(|s| *s == "failed")
+        .expect("the 429 is reported");
+    let throttled = seen
+        .iter()
+        .position(|s| *s == "throttled")
+        .expect("the wait is reported");
+    assert!(failed < throttled, "{seen:?}");
+    // The venue saw the 429, then nothing until Retry-After had passed.
+    let log = sim.rest_log();
+    assert_eq!(log[0].1, 429, "{log:?}");
+    let retry = log
+        .iter()
+        .find(|(_, status)| *status == 200)
+        .expect("fetched again");
+    let waited = retry.0 - log[0].0;
+    assert!(
+        waited >= Duration::from_millis(950),
+        "retried after {waited:?}"
+    );
+    assert_book_matches_truth(&engine, &sim, Exchange::Binance, &btc, 10).await;
+    engine.shutdown().await;
+    sim.stop();
+}

@@ -12,6 +12,7 @@ use crate::runtime::events::{
     BestBidAsk, BookState, BookUpdate, FeedEvent, FeedStatus, StatusEvent,
 };
 use crate::runtime::hub::{Hub, Targets};
+use crate::runtime::rest_budget::RestBudget;
 use crate::types::{BookDelta, BookSnapshot, Exchange, Level, Meta, SeqIds, Symbol, Timestamp};
 use actix::prelude::*;
 use std::sync::Arc;
@@ -32,6 +33,10 @@ pub struct BookSettings {
     pub depth: Option<usize>,
     /// Snapshot retry schedule.
     pub backoff: Backoff,
+    /// Levels asked for in a REST snapshot (Binance).
+    pub snapshot_depth: u32,
+    /// The venue's REST weight budget, shared by its books (Binance).
+    pub rest_budget: Option<Arc<RestBudget>>,
 }
 
 /// One book.
@@ -269,10 +274,14 @@ impl BookActor {
         if self.fetching || self.rejected.is_some() {
             return;
         }
-        let Some(url) = session::snapshot_url(self.exchange, &self.settings.endpoint, &self.symbol)
+        let depth = self.settings.snapshot_depth;
+        let Some(url) =
+            session::snapshot_url(self.exchange, &self.settings.endpoint, &self.symbol, depth)
         else {
             return;
         };
+        let weight = session::snapshot_weight(self.exchange, depth);
+        let budget = self.settings.rest_budget.clone();
         self.fetching = true;
         let delay = if self.fetch_failures == 0 {
             Duration::ZERO
@@ -294,6 +303,17 @@ impl BookActor {
                 if !delay.is_zero() {
                     actix_rt::time::sleep(delay).await;
                 }
+                // Wait for the venue's weight budget (shared by its books: the weight is
+                // counted per IP) rather than risk a 429 and then a ban.
+                let mut sent_ms = Timestamp::now().as_unix_millis();
+                if let Some(b) = &budget {
+                    while let Err(until) = b.acquire(weight, sent_ms) {
+                        let retry_in = Duration::from_millis(until.saturating_sub(sent_ms));
+                        addr.do_send(SnapshotThrottled { retry_in });
+                        actix_rt::time::sleep(retry_in).await;
+                        sent_ms = Timestamp::now().as_unix_millis();
+                    }
+                }
                 let result = async {
                     let transport = |e: String| FetchError::Transport(e);
                     let mut resp = client
@@ -301,6 +321,9 @@ impl BookActor {
                         .send()
                         .await
                         .map_err(|e| transport(e.to_string()))?;
+                    if let Some(b) = &budget {
+                        take_in_limits(b, &resp, sent_ms);
+                    }
                     let body = resp
                         .body()
                         .limit(32 * 1024 * 1024)
@@ -325,6 +348,28 @@ impl BookActor {
             },
             span,
         ));
+    }
+}
+
+/// Feeds a REST answer's weight headers to the venue's budget: the server's count of the
+/// minute, and the `Retry-After` of a 429 (slow down) or 418 (IP banned).
+fn take_in_limits(budget: &RestBudget, resp: &awc::ClientResponse<impl Sized>, sent_ms: u64) {
+    let now_ms = Timestamp::now().as_unix_millis();
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    if let Some(used) = header("X-MBX-USED-WEIGHT-1M") {
+        budget.observe_used(used, sent_ms, now_ms);
+    }
+    // Without a Retry-After, hold for a minute (the weight window).
+    let until = now_ms + header("Retry-After").map_or(60_000, |s| s.saturating_mul(1_000));
+    match resp.status().as_u16() {
+        429 => budget.on_too_many_requests(until),
+        418 => budget.on_banned(until),
+        _ => {}
     }
 }
 
@@ -455,6 +500,17 @@ impl Handler<QueryBook> for BookActor {
             state,
             last_update_id: self.tracker.last_update_id(),
         }
+    }
+}
+
+impl Handler<SnapshotThrottled> for BookActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SnapshotThrottled, _ctx: &mut Context<Self>) {
+        tracing::info!(exchange = %self.exchange, symbol = %self.symbol, retry_in = ?msg.retry_in, "snapshot waits for the REST weight budget");
+        self.status(FeedStatus::Throttled {
+            retry_in: msg.retry_in,
+        });
     }
 }
 

@@ -41,6 +41,13 @@ pub struct SetPrecision {
     pub qty: u32,
 }
 
+/// A REST snapshot waits for the venue's weight budget.
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+pub(crate) struct SnapshotThrottled {
+    pub(crate) retry_in: std::time::Duration,
+}
+
 /// A REST snapshot answer (or failure) for a Binance book.
 #[derive(Message, Debug)]
 #[rtype(result = "()")]

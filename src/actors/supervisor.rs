@@ -6,11 +6,12 @@ use super::book::{BookActor, BookSettings};
 use super::connection::ConnectionActor;
 use super::messages::*;
 use super::subscriber::SubscriberActor;
-use crate::exchange::session::Endpoint;
+use crate::exchange::session::{self, Endpoint};
 use crate::runtime::backoff::{unit_jitter, Backoff, SplitMix64};
 use crate::runtime::events::{FeedEvent, StreamKind, Subscription};
 use crate::runtime::hub::{Entry, Hub};
 use crate::runtime::queue::{Feed, Queue};
+use crate::runtime::rest_budget::RestBudget;
 use crate::runtime::EngineError;
 use crate::types::{Exchange, Symbol};
 use actix::prelude::*;
@@ -30,6 +31,9 @@ pub struct EngineConfig {
     pub arbiters: usize,
     /// Seed of the jitter generator.
     pub seed: u64,
+    /// Levels asked for in a Binance REST snapshot (1 to 5000; USD-M rounds up to its
+    /// allowed limits).
+    pub binance_snapshot_depth: u32,
 }
 
 struct Conn {
@@ -50,6 +54,8 @@ pub struct Supervisor {
     next_sub: u64,
     rng: SplitMix64,
     stopped: bool,
+    /// One REST weight budget per venue, shared by its books (the weight is per IP).
+    rest_budgets: HashMap<Exchange, Arc<RestBudget>>,
 }
 
 impl Supervisor {
@@ -65,6 +71,7 @@ impl Supervisor {
             next_sub: 0,
             rng,
             stopped: false,
+            rest_budgets: HashMap::new(),
         }
     }
 
@@ -117,6 +124,13 @@ impl Supervisor {
             _ => None,
         };
         let backoff = self.config.backoff;
+        let snapshot_depth = self.config.binance_snapshot_depth;
+        let rest_budget = session::snapshot_weight_budget(exchange).map(|w| {
+            self.rest_budgets
+                .entry(exchange)
+                .or_insert_with(|| Arc::new(RestBudget::new(w)))
+                .clone()
+        });
         let hub = self.hub.clone();
         let arbiters = &self.arbiters;
         let Some(conn) = self.connections.get_mut(&exchange) else {
@@ -131,6 +145,8 @@ impl Supervisor {
                 endpoint: endpoint.clone(),
                 depth,
                 backoff,
+                snapshot_depth,
+                rest_budget: rest_budget.clone(),
             };
             let (c, h, s) = (conn.addr.clone(), hub.clone(), symbol.clone());
             let addr = BookActor::start_in_arbiter(&arbiters[conn.arbiter].handle(), move |_| {

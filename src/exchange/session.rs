@@ -373,21 +373,40 @@ pub fn idle_timeout(exchange: Exchange) -> Duration {
 }
 
 /// The REST snapshot URL for a Binance book (`None` for venues that snapshot in-stream).
-pub fn snapshot_url(exchange: Exchange, endpoint: &Endpoint, symbol: &Symbol) -> Option<String> {
+pub fn snapshot_url(
+    exchange: Exchange,
+    endpoint: &Endpoint,
+    symbol: &Symbol,
+    depth: u32,
+) -> Option<String> {
     let rest = endpoint.rest.as_deref()?;
+    let market = binance_market(exchange)?;
+    Some(binance::subscription::depth_snapshot_url(
+        rest, market, symbol, depth,
+    ))
+}
+
+/// The Binance market a venue is, if it is one.
+fn binance_market(exchange: Exchange) -> Option<binance::Market> {
     match exchange {
-        Exchange::Binance => Some(binance::subscription::depth_snapshot_url(
-            rest,
-            binance::Market::Spot,
-            symbol,
-            5000,
-        )),
-        Exchange::BinanceUsdM => Some(binance::subscription::depth_snapshot_url(
-            rest,
-            binance::Market::UsdM,
-            symbol,
-            1000,
-        )),
+        Exchange::Binance => Some(binance::Market::Spot),
+        Exchange::BinanceUsdM => Some(binance::Market::UsdM),
+        _ => None,
+    }
+}
+
+/// `REQUEST_WEIGHT` of one REST snapshot of `depth` levels (0 where the venue has none).
+pub fn snapshot_weight(exchange: Exchange, depth: u32) -> u32 {
+    binance_market(exchange).map_or(0, |m| binance::subscription::depth_weight(m, depth))
+}
+
+/// The `REQUEST_WEIGHT` per minute marketfeed allows itself for REST snapshots: 80% of the
+/// venue's per-IP limit (spot 6000, USD-M 2400), leaving room for the application's own
+/// requests from the same IP. The server's `X-MBX-USED-WEIGHT-1M` count is taken in too.
+pub fn snapshot_weight_budget(exchange: Exchange) -> Option<u32> {
+    match exchange {
+        Exchange::Binance => Some(4800),
+        Exchange::BinanceUsdM => Some(1920),
         _ => None,
     }
 }
@@ -418,9 +437,14 @@ mod tests {
         let more = subscribe_more(Exchange::Binance, &interest, &mut id).unwrap();
         assert!(more[0].contains("\"SUBSCRIBE\""));
         assert_eq!(
-            snapshot_url(Exchange::Binance, &ep, &sym("BTC-USDT")).unwrap(),
-            "https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=5000"
+            snapshot_url(Exchange::Binance, &ep, &sym("BTC-USDT"), 1000).unwrap(),
+            "https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=1000"
         );
+        assert_eq!(snapshot_weight(Exchange::Binance, 1000), 50);
+        assert_eq!(snapshot_weight(Exchange::Binance, 5000), 250);
+        assert_eq!(snapshot_weight(Exchange::BinanceUsdM, 1000), 20);
+        assert_eq!(snapshot_weight(Exchange::Kraken, 1000), 0);
+        assert!(snapshot_url(Exchange::Kraken, &ep, &sym("BTC-USDT"), 10).is_none());
         let no_rest = Endpoint {
             ws: "ws://x".into(),
             rest: None,

@@ -101,6 +101,12 @@ pub enum FeedStatus {
         /// The venue's message.
         message: String,
     },
+    /// A REST snapshot waits for the venue's request-weight budget (spent for this minute,
+    /// or a 429 / 418 from the venue); it is sent after `retry_in`.
+    Throttled {
+        /// How long until it is sent.
+        retry_in: Duration,
+    },
     /// A REST snapshot request failed; it is retried.
     SnapshotFailed {
         /// Why.

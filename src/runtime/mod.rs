@@ -5,6 +5,7 @@ pub mod backoff;
 pub mod events;
 pub(crate) mod hub;
 pub mod queue;
+pub mod rest_budget;
 
 use crate::exchange::session::PlanError;
 use crate::types::{Exchange, Symbol, SymbolError};

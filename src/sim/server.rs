@@ -274,6 +274,11 @@ impl Simulator {
             .unwrap_or_default()
     }
 
+    /// Every Binance REST depth request so far: when it arrived and the HTTP status answered.
+    pub fn rest_log(&self) -> Vec<(Instant, u16)> {
+        self.shared.lock().rest_log.clone()
+    }
+
     /// The fault knobs.
     pub fn faults(&self) -> Faults {
         Faults {
@@ -345,6 +350,12 @@ impl Faults {
     /// `lastUpdateId` is older than anything on the stream: the client must refetch.
     pub fn stale_rest_snapshot(&self, times: u32) {
         self.shared.lock().stale_rest = times;
+    }
+
+    /// The next `times` Binance REST depth requests are refused with HTTP 429, `Retry-After: 1`
+    /// and `-1003 Too many requests`, as Binance answers a client over its request weight.
+    pub fn throttle_rest(&self, times: u32) {
+        self.shared.lock().throttle_rest = times;
     }
 }
 
@@ -454,8 +465,31 @@ async fn binance_depth(req: HttpRequest, shared: Data) -> HttpResponse {
             )
         }
     };
-    let (body, delay) = {
+    let (body, delay, used) = {
         let mut st = shared.lock();
+        let now = std::time::Instant::now();
+        if st.throttle_rest > 0 {
+            st.throttle_rest -= 1;
+            st.rest_log.push((now, 429));
+            return HttpResponse::TooManyRequests()
+                .content_type("application/json")
+                .insert_header(("Retry-After", "1"))
+                .body(r#"{"code":-1003,"msg":"Too many requests; current limit is 6000 request weight per 1 MINUTE."}"#);
+        }
+        st.rest_log.push((now, 200));
+        // REQUEST_WEIGHT of this call (section 1.7), counted per calendar minute.
+        let weight = match limit {
+            0..=100 => 5,
+            101..=500 => 25,
+            501..=1000 => 50,
+            _ => 250,
+        };
+        let minute = now_ms() / 60_000 * 60_000;
+        if st.rest_weight.0 != minute {
+            st.rest_weight = (minute, 0);
+        }
+        st.rest_weight.1 += weight;
+        let used = st.rest_weight.1;
         let stale = st.stale_rest > 0;
         let key = symbol.to_lowercase();
         let Some(m) = st.by_key(Exchange::Binance, &key) else {
@@ -468,12 +502,15 @@ async fn binance_depth(req: HttpRequest, shared: Data) -> HttpResponse {
         if stale {
             st.stale_rest -= 1;
         }
-        (body, st.rest_delay)
+        (body, st.rest_delay, used)
     };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    json_response(StatusCode::OK, body)
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(("X-MBX-USED-WEIGHT-1M", used.to_string()))
+        .body(body)
 }
 
 fn start_ws(

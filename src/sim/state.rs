@@ -466,6 +466,12 @@ pub struct State {
     pub rest_delay: Duration,
     /// The next so many Binance REST answers are stale.
     pub stale_rest: u32,
+    /// The next so many Binance REST depth requests are answered 429 with `Retry-After: 1`.
+    pub throttle_rest: u32,
+    /// Every Binance REST depth request: when, and the HTTP status answered.
+    pub rest_log: Vec<(std::time::Instant, u16)>,
+    /// REQUEST_WEIGHT used in the current minute: (minute start in ms, weight).
+    pub rest_weight: (u64, u64),
     /// Kraken `connection_id`s.
     pub next_connection: u64,
     /// Replay mode: the venue, the frames every connection gets, one per pace.
@@ -543,6 +549,9 @@ impl Shared {
                 stopped: false,
                 rest_delay: Duration::ZERO,
                 stale_rest: 0,
+                throttle_rest: 0,
+                rest_log: Vec::new(),
+                rest_weight: (0, 0),
                 next_connection: 1,
                 replay: None,
             }),

@@ -77,6 +77,25 @@ pub fn depth_snapshot_url(rest_base: &str, market: Market, symbol: &Symbol, limi
     }
 }
 
+/// `REQUEST_WEIGHT` of a depth snapshot request with `limit` levels (protocol reference §1.7
+/// for spot; USD-M: 2 up to 50 levels, 5 at 100, 10 at 500, 20 at 1000).
+pub fn depth_weight(market: Market, limit: u32) -> u32 {
+    match market {
+        Market::Spot => match limit {
+            0..=100 => 5,
+            101..=500 => 25,
+            501..=1000 => 50,
+            _ => 250,
+        },
+        Market::UsdM => match limit {
+            0..=50 => 2,
+            51..=100 => 5,
+            101..=500 => 10,
+            _ => 20,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
