@@ -59,6 +59,7 @@ impl Default for EngineBuilder {
                 arbiters,
                 seed: 0x5eed,
                 binance_snapshot_depth: 1000,
+                max_streams_per_connection: None,
             },
         }
     }
@@ -103,6 +104,14 @@ impl EngineBuilder {
         self
     }
 
+    /// Caps the streams one connection carries below the venue's own cap (Binance: 1024; a
+    /// book takes 2 streams, trades 1). Symbols beyond it go on further connections, each
+    /// with its own reconnects, spread over the arbiters. At least 2.
+    pub fn max_streams_per_connection(mut self, streams: usize) -> Self {
+        self.config.max_streams_per_connection = Some(streams);
+        self
+    }
+
     /// Seed of the reconnect jitter.
     pub fn seed(mut self, seed: u64) -> Self {
         self.config.seed = seed;
@@ -122,6 +131,11 @@ impl EngineBuilder {
                 "Binance snapshot depth {} is not within 1..=5000",
                 c.binance_snapshot_depth
             )));
+        }
+        if c.max_streams_per_connection.is_some_and(|n| n < 2) {
+            return Err(EngineError::InvalidConfig(
+                "max_streams_per_connection must be at least 2 (a Binance book takes 2)".into(),
+            ));
         }
         if c.arbiters == 0 {
             return Err(EngineError::InvalidConfig(

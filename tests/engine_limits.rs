@@ -142,3 +142,81 @@ async fn binance_rest_429_is_honoured() {
     engine.shutdown().await;
     sim.stop();
 }
+
+/// More symbols than one connection may carry are spread over several connections (the
+/// simulator refuses more than the cap on one, as Binance does above 1024 streams); every
+/// book syncs, and after all connections drop every one comes back.
+#[actix_rt::test]
+async fn binance_symbols_beyond_the_stream_cap_open_more_connections() {
+    use marketfeed::engine::Engine;
+    use marketfeed::runtime::backoff::Backoff;
+    use marketfeed::sim::{MarketConfig, SimConfig, Simulator};
+    let names = &NAMES[..7];
+    let sim = Simulator::start(SimConfig {
+        seed: 42,
+        binance: names.iter().map(|n| sym(n)).collect(),
+        kraken: Vec::new(),
+        poloniex: Vec::new(),
+        step_interval: Duration::from_millis(5),
+        binance_max_streams_per_connection: 6,
+        market: MarketConfig {
+            depth: 200,
+            ..MarketConfig::default()
+        },
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    // Six streams = three books per connection: seven books need three connections.
+    let engine = Engine::builder()
+        .endpoints(sim.endpoints())
+        .backoff(Backoff {
+            base: Duration::from_millis(50),
+            max: Duration::from_millis(500),
+        })
+        .max_streams_per_connection(6)
+        .arbiters(2)
+        .start()
+        .unwrap();
+    let markets: Vec<_> = names.iter().map(|n| (Exchange::Binance, sym(n))).collect();
+    let mut feed = engine
+        .subscribe(
+            Subscription::new()
+                .markets(markets.clone())
+                .kind(StreamKind::Status),
+        )
+        .await
+        .unwrap();
+    let mut connected = 0;
+    let mut pending = markets.clone();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !pending.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not live: {pending:?}"
+        );
+        let Ok(Some(FeedEvent::Status(s))) =
+            actix_rt::time::timeout(Duration::from_secs(1), feed.recv()).await
+        else {
+            continue;
+        };
+        match (&s.symbol, &s.status) {
+            (None, FeedStatus::Connected) => connected += 1,
+            (None, FeedStatus::Disconnected { reason, .. }) => panic!("refused: {reason}"),
+            (None, FeedStatus::VenueError { message, .. }) => panic!("venue error: {message}"),
+            (Some(sym), FeedStatus::Live) => pending.retain(|(_, p)| p != sym),
+            _ => {}
+        }
+    }
+    assert_eq!(connected, 3, "seven books over connections of three");
+    for (_, s) in &markets {
+        assert_book_matches_truth(&engine, &sim, Exchange::Binance, s, 10).await;
+    }
+    sim.faults().drop_connections(Exchange::Binance);
+    wait_all_live(&mut feed, Duration::from_secs(15), &markets).await;
+    for (_, s) in &markets {
+        assert_book_matches_truth(&engine, &sim, Exchange::Binance, s, 10).await;
+    }
+    engine.shutdown().await;
+    sim.stop();
+}

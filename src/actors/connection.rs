@@ -37,6 +37,8 @@ struct Writer {
 /// One venue connection.
 pub struct ConnectionActor {
     exchange: Exchange,
+    /// Which of the venue's connections this is (a venue with a stream cap has several).
+    shard: usize,
     endpoint: Endpoint,
     interest: Interest,
     books: HashMap<Symbol, Addr<BookActor>>,
@@ -60,6 +62,7 @@ pub struct ConnectionActor {
 impl ConnectionActor {
     pub(crate) fn new(
         exchange: Exchange,
+        shard: usize,
         endpoint: Endpoint,
         book_depth: u32,
         hub: Arc<Hub>,
@@ -67,6 +70,7 @@ impl ConnectionActor {
     ) -> Self {
         ConnectionActor {
             exchange,
+            shard,
             endpoint,
             interest: Interest {
                 books: Vec::new(),
@@ -276,6 +280,7 @@ impl ConnectionActor {
         });
         self.supervisor.do_send(ConnectionFailed {
             exchange: self.exchange,
+            shard: self.shard,
             reason,
         });
     }
@@ -433,6 +438,7 @@ impl StreamHandler<WsEvent> for ConnectionActor {
                     self.healthy_sent = true;
                     self.supervisor.do_send(ConnectionHealthy {
                         exchange: self.exchange,
+                        shard: self.shard,
                     });
                 }
                 self.on_frame(frame, ctx);

@@ -140,6 +140,8 @@ pub struct Shutdown;
 pub struct ConnectionFailed {
     /// Venue.
     pub exchange: Exchange,
+    /// Which of the venue's connections.
+    pub shard: usize,
     /// Why.
     pub reason: String,
 }
@@ -150,6 +152,8 @@ pub struct ConnectionFailed {
 pub struct ConnectionHealthy {
     /// Venue.
     pub exchange: Exchange,
+    /// Which of the venue's connections.
+    pub shard: usize,
 }
 
 /// Connection → book: the venue does not list this symbol. The book stops for good.

@@ -34,12 +34,18 @@ pub struct EngineConfig {
     /// Levels asked for in a Binance REST snapshot (1 to 5000; USD-M rounds up to its
     /// allowed limits).
     pub binance_snapshot_depth: u32,
+    /// Lowers the venue's streams-per-connection cap (Binance 1024); more symbols open more
+    /// connections.
+    pub max_streams_per_connection: Option<usize>,
 }
 
 struct Conn {
     addr: Addr<ConnectionActor>,
     arbiter: usize,
     books: HashMap<Symbol, Addr<BookActor>>,
+    trades: Vec<Symbol>,
+    /// Streams it carries, against the venue's cap.
+    streams: usize,
     attempts: u32,
 }
 
@@ -49,7 +55,9 @@ pub struct Supervisor {
     hub: Arc<Hub>,
     arbiters: Vec<Arbiter>,
     next_arbiter: usize,
-    connections: HashMap<Exchange, Conn>,
+    /// Each venue's connections ("shards"); more than one only where the venue caps streams
+    /// per connection and the symbols need more.
+    connections: HashMap<Exchange, Vec<Conn>>,
     subscribers: HashMap<u64, Addr<SubscriberActor>>,
     next_sub: u64,
     rng: SplitMix64,
@@ -93,7 +101,66 @@ impl Supervisor {
             .unwrap_or_else(|| Endpoint::production(exchange))
     }
 
-    /// Makes sure the books and trade streams exist.
+    /// Opens another connection for `exchange` (its books and trades come later).
+    fn open_connection(&mut self, exchange: Exchange, ctx: &mut Context<Self>) -> usize {
+        let endpoint = self.endpoint(exchange);
+        let i = self.arbiter();
+        let (hub, me, depth) = (self.hub.clone(), ctx.address(), self.config.kraken_depth);
+        let conns = self.connections.entry(exchange).or_default();
+        let shard = conns.len();
+        let addr = ConnectionActor::start_in_arbiter(&self.arbiters[i].handle(), move |_| {
+            ConnectionActor::new(exchange, shard, endpoint, depth, hub, me)
+        });
+        conns.push(Conn {
+            addr,
+            arbiter: i,
+            books: HashMap::new(),
+            trades: Vec::new(),
+            streams: 0,
+            attempts: 0,
+        });
+        shard
+    }
+
+    /// The connection that takes a new book (`book`) or trade stream of `symbol`: the one
+    /// already carrying the symbol's other half if it has room, else the first with room,
+    /// else a new one.
+    fn place(
+        &mut self,
+        exchange: Exchange,
+        symbol: &Symbol,
+        book: bool,
+        ctx: &mut Context<Self>,
+    ) -> usize {
+        let cap = match (
+            session::stream_cap(exchange),
+            self.config.max_streams_per_connection,
+        ) {
+            (Some(venue), Some(ours)) => Some(venue.min(ours)),
+            (venue, _) => venue,
+        };
+        let need = session::streams_per(exchange, book);
+        let conns = self
+            .connections
+            .get(&exchange)
+            .map_or(&[][..], Vec::as_slice);
+        let fits = |c: &Conn| cap.is_none_or(|cap| c.streams + need <= cap);
+        let sibling = conns.iter().position(|c| {
+            fits(c)
+                && if book {
+                    c.trades.contains(symbol)
+                } else {
+                    c.books.contains_key(symbol)
+                }
+        });
+        match sibling.or_else(|| conns.iter().position(fits)) {
+            Some(i) => i,
+            None => self.open_connection(exchange, ctx),
+        }
+    }
+
+    /// Makes sure the books and trade streams exist, spread over as many connections as the
+    /// venue's stream cap needs.
     fn ensure(
         &mut self,
         exchange: Exchange,
@@ -103,21 +170,34 @@ impl Supervisor {
     ) {
         let endpoint = self.endpoint(exchange);
         if !self.connections.contains_key(&exchange) {
-            let i = self.arbiter();
-            let (hub, me, depth) = (self.hub.clone(), ctx.address(), self.config.kraken_depth);
-            let ep = endpoint.clone();
-            let addr = ConnectionActor::start_in_arbiter(&self.arbiters[i].handle(), move |_| {
-                ConnectionActor::new(exchange, ep, depth, hub, me)
-            });
-            self.connections.insert(
-                exchange,
-                Conn {
-                    addr,
-                    arbiter: i,
-                    books: HashMap::new(),
-                    attempts: 0,
-                },
-            );
+            self.open_connection(exchange, ctx);
+        }
+        // Which connection takes what: (books, trades) per shard.
+        let mut added: HashMap<usize, (Vec<Symbol>, Vec<Symbol>)> = HashMap::new();
+        for symbol in books {
+            let have = self.connections[&exchange]
+                .iter()
+                .any(|c| c.books.contains_key(&symbol));
+            if have || added.values().any(|(b, _)| b.contains(&symbol)) {
+                continue;
+            }
+            let shard = self.place(exchange, &symbol, true, ctx);
+            let conn = &mut self.connections.get_mut(&exchange).expect("opened")[shard];
+            conn.streams += session::streams_per(exchange, true);
+            added.entry(shard).or_default().0.push(symbol);
+        }
+        for symbol in trades {
+            let have = self.connections[&exchange]
+                .iter()
+                .any(|c| c.trades.contains(&symbol));
+            if have {
+                continue;
+            }
+            let shard = self.place(exchange, &symbol, false, ctx);
+            let conn = &mut self.connections.get_mut(&exchange).expect("opened")[shard];
+            conn.streams += session::streams_per(exchange, false);
+            conn.trades.push(symbol.clone());
+            added.entry(shard).or_default().1.push(symbol);
         }
         let depth = match exchange {
             Exchange::Kraken => Some(self.config.kraken_depth as usize),
@@ -133,32 +213,33 @@ impl Supervisor {
         });
         let hub = self.hub.clone();
         let arbiters = &self.arbiters;
-        let Some(conn) = self.connections.get_mut(&exchange) else {
+        let Some(conns) = self.connections.get_mut(&exchange) else {
             return;
         };
-        let mut new_books = Vec::new();
-        for symbol in books {
-            if conn.books.contains_key(&symbol) {
-                continue;
+        for (shard, (books, trades)) in added {
+            let conn = &mut conns[shard];
+            let mut new_books = Vec::new();
+            for symbol in books {
+                let settings = BookSettings {
+                    endpoint: endpoint.clone(),
+                    depth,
+                    backoff,
+                    snapshot_depth,
+                    rest_budget: rest_budget.clone(),
+                };
+                let (c, h, s) = (conn.addr.clone(), hub.clone(), symbol.clone());
+                let addr =
+                    BookActor::start_in_arbiter(&arbiters[conn.arbiter].handle(), move |_| {
+                        BookActor::new(exchange, s, settings, c, h)
+                    });
+                conn.books.insert(symbol.clone(), addr.clone());
+                new_books.push((symbol, addr));
             }
-            let settings = BookSettings {
-                endpoint: endpoint.clone(),
-                depth,
-                backoff,
-                snapshot_depth,
-                rest_budget: rest_budget.clone(),
-            };
-            let (c, h, s) = (conn.addr.clone(), hub.clone(), symbol.clone());
-            let addr = BookActor::start_in_arbiter(&arbiters[conn.arbiter].handle(), move |_| {
-                BookActor::new(exchange, s, settings, c, h)
+            conn.addr.do_send(AddInterest {
+                books: new_books,
+                trades,
             });
-            conn.books.insert(symbol.clone(), addr.clone());
-            new_books.push((symbol, addr));
         }
-        conn.addr.do_send(AddInterest {
-            books: new_books,
-            trades,
-        });
     }
 
     fn subscribe(
@@ -290,7 +371,7 @@ impl Handler<Query> for Supervisor {
         let book = self
             .connections
             .get(&msg.exchange)
-            .and_then(|c| c.books.get(&msg.symbol))
+            .and_then(|conns| conns.iter().find_map(|c| c.books.get(&msg.symbol)))
             .cloned();
         Box::pin(async move {
             let book = book.ok_or(EngineError::UnknownMarket(msg.exchange, msg.symbol))?;
@@ -310,7 +391,11 @@ impl Handler<ConnectionFailed> for Supervisor {
         }
         let jitter = unit_jitter(self.rng.next_u64());
         let backoff = self.config.backoff;
-        let Some(conn) = self.connections.get_mut(&msg.exchange) else {
+        let Some(conn) = self
+            .connections
+            .get_mut(&msg.exchange)
+            .and_then(|c| c.get_mut(msg.shard))
+        else {
             return;
         };
         conn.attempts += 1;
@@ -325,7 +410,11 @@ impl Handler<ConnectionHealthy> for Supervisor {
     type Result = ();
 
     fn handle(&mut self, msg: ConnectionHealthy, _ctx: &mut Context<Self>) {
-        if let Some(conn) = self.connections.get_mut(&msg.exchange) {
+        if let Some(conn) = self
+            .connections
+            .get_mut(&msg.exchange)
+            .and_then(|c| c.get_mut(msg.shard))
+        {
             conn.attempts = 0;
         }
     }
@@ -342,8 +431,12 @@ impl Handler<ShutdownAll> for Supervisor {
 
     fn handle(&mut self, _: ShutdownAll, _ctx: &mut Context<Self>) -> Self::Result {
         self.stopped = true;
-        let conns: Vec<Addr<ConnectionActor>> =
-            self.connections.drain().map(|(_, c)| c.addr).collect();
+        let conns: Vec<Addr<ConnectionActor>> = self
+            .connections
+            .drain()
+            .flat_map(|(_, c)| c)
+            .map(|c| c.addr)
+            .collect();
         let subs: Vec<Addr<SubscriberActor>> = self.subscribers.drain().map(|(_, a)| a).collect();
         Box::pin(
             async move {

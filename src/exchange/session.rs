@@ -113,6 +113,24 @@ fn binance_streams(interest: &Interest) -> Vec<String> {
 /// connection carries (Binance allows 1024 streams per connection).
 pub const BINANCE_STREAMS_PER_REQUEST: usize = 100;
 
+/// The most streams one connection may carry, where the venue sets a limit (Binance: 1024).
+pub fn stream_cap(exchange: Exchange) -> Option<usize> {
+    match exchange {
+        Exchange::Binance | Exchange::BinanceUsdM => Some(1024),
+        Exchange::Kraken | Exchange::Poloniex => None,
+    }
+}
+
+/// Streams one book, or one trade subscription, takes on a connection (what [`stream_cap`]
+/// counts): a Binance book is `@depth@100ms` + `@bookTicker`, trades are `@trade`.
+pub fn streams_per(exchange: Exchange, book: bool) -> usize {
+    match (exchange, book) {
+        (Exchange::Binance | Exchange::BinanceUsdM, true) => 2,
+        (Exchange::Binance | Exchange::BinanceUsdM, false) => 1,
+        _ => 0,
+    }
+}
+
 /// The plan for a (re)connection carrying `interest`. `next_id` numbers requests.
 pub fn connect_plan(
     exchange: Exchange,

@@ -36,6 +36,9 @@ pub struct SimConfig {
     pub binance_ping_interval: Duration,
     /// Kraken idle `heartbeat` period.
     pub kraken_heartbeat_interval: Duration,
+    /// Streams one Binance connection may carry (the venue's 1024); more in the URL is refused,
+    /// more by `SUBSCRIBE` is an error reply. 0 turns the limit off.
+    pub binance_max_streams_per_connection: usize,
     /// Binance closes a connection whose client sends more than this many messages (text,
     /// ping and pong frames) in a second, as the venue does at 5; 0 turns the limit off.
     pub binance_max_incoming_per_sec: usize,
@@ -57,6 +60,7 @@ impl Default for SimConfig {
             binance_ping_interval: Duration::from_secs(20),
             kraken_heartbeat_interval: Duration::from_secs(1),
             binance_max_incoming_per_sec: 5,
+            binance_max_streams_per_connection: 1024,
             market: MarketConfig::default(),
         }
     }
@@ -402,7 +406,10 @@ async fn binance_ws(
     let session = if replay {
         Ok(BinanceSession::default())
     } else {
-        BinanceSession::open(req.query_string())
+        BinanceSession::open(
+            req.query_string(),
+            shared.config.binance_max_streams_per_connection,
+        )
     };
     match session {
         Ok(s) => start_ws(req, body, shared, VenueSession::Binance(s), Vec::new()),

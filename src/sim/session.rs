@@ -96,6 +96,8 @@ pub fn query_param(query: &str, name: &str) -> Option<String> {
 #[derive(Debug, Default)]
 pub struct BinanceSession {
     streams: Vec<String>,
+    /// Streams one connection may carry (Binance: 1024); 0 is no limit.
+    max_streams: usize,
 }
 
 /// A well-formed stream name. As on the real venue, a symbol that is not listed is accepted
@@ -115,8 +117,11 @@ fn binance_stream_ok(stream: &str) -> bool {
 
 impl BinanceSession {
     /// A connection to `/stream?<query>`; a malformed stream name is an error text.
-    pub fn open(query: &str) -> Result<Self, String> {
-        let mut s = BinanceSession::default();
+    pub fn open(query: &str, max_streams: usize) -> Result<Self, String> {
+        let mut s = BinanceSession {
+            streams: Vec::new(),
+            max_streams,
+        };
         let streams = query_param(query, "streams").unwrap_or_default();
         for name in streams.split('/').filter(|n| !n.is_empty()) {
             if !binance_stream_ok(name) {
@@ -125,6 +130,9 @@ impl BinanceSession {
             if !s.streams.iter().any(|x| x == name) {
                 s.streams.push(name.to_string());
             }
+        }
+        if max_streams > 0 && s.streams.len() > max_streams {
+            return Err(format!("more than {max_streams} streams"));
         }
         Ok(s)
     }
@@ -165,6 +173,15 @@ impl BinanceSession {
             "SUBSCRIBE" => {
                 if let Some(bad) = params.iter().find(|p| !binance_stream_ok(p)) {
                     return err(2, format!("Invalid request: unknown stream {bad:?}"), &id);
+                }
+                let new = params.iter().filter(|p| !self.streams.contains(p)).count();
+                if self.max_streams > 0 && self.streams.len() + new > self.max_streams {
+                    // Binance's exact wording for this case is not documented.
+                    return err(
+                        2,
+                        format!("Invalid request: more than {} streams", self.max_streams),
+                        &id,
+                    );
                 }
                 for p in params {
                     if !self.streams.contains(&p) {
