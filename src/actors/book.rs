@@ -8,9 +8,7 @@ use crate::book::BookView;
 use crate::exchange::session::{self, Endpoint};
 use crate::exchange::{binance, BookTracker, Outcome, ResyncReason, SyncState, TrackerConfig};
 use crate::runtime::backoff::{unit_jitter, Backoff, SplitMix64};
-use crate::runtime::events::{
-    BestBidAsk, BookState, BookUpdate, FeedEvent, FeedStatus, StatusEvent,
-};
+use crate::runtime::events::{BestBidAsk, BookState, BookUpdate, FeedEvent, FeedStatus};
 use crate::runtime::hub::{Hub, Targets};
 use crate::runtime::rest_budget::RestBudget;
 use crate::types::{BookDelta, BookSnapshot, Exchange, Level, Meta, SeqIds, Symbol, Timestamp};
@@ -108,19 +106,7 @@ impl BookActor {
 
     fn status(&mut self, status: FeedStatus) {
         self.targets
-            .refresh(&self.hub, self.exchange, Some(&self.symbol));
-        if self.targets.status.is_empty() {
-            return;
-        }
-        let event = FeedEvent::Status(Arc::new(StatusEvent {
-            exchange: self.exchange,
-            symbol: Some(self.symbol.clone()),
-            status,
-            at: Timestamp::now(),
-        }));
-        for t in &self.targets.status {
-            t.deliver(event.clone());
-        }
+            .send_status(&self.hub, self.exchange, Some(&self.symbol), status);
     }
 
     fn publish_state_change(&mut self) {

@@ -7,7 +7,7 @@ use super::net;
 use super::supervisor::Supervisor;
 use crate::exchange::session::{self, Endpoint, Interest};
 use crate::exchange::{self, Control, Message};
-use crate::runtime::events::{FeedEvent, FeedStatus, StatusEvent};
+use crate::runtime::events::{FeedEvent, FeedStatus};
 use crate::runtime::hub::{Hub, Targets};
 use crate::types::{Exchange, MarketEvent, Symbol, Timestamp};
 use actix::prelude::*;
@@ -97,19 +97,8 @@ impl ConnectionActor {
     }
 
     fn status(&mut self, status: FeedStatus) {
-        self.status_targets.refresh(&self.hub, self.exchange, None);
-        if self.status_targets.status.is_empty() {
-            return;
-        }
-        let event = FeedEvent::Status(Arc::new(StatusEvent {
-            exchange: self.exchange,
-            symbol: None,
-            status,
-            at: Timestamp::now(),
-        }));
-        for t in &self.status_targets.status {
-            t.deliver(event.clone());
-        }
+        self.status_targets
+            .send_status(&self.hub, self.exchange, None, status);
     }
 
     /// The venue does not list `symbol`: leave it out of every later (re)subscription,
@@ -123,17 +112,12 @@ impl ConnectionActor {
             Some(book) => book.do_send(Reject { code, message }),
             None => {
                 tracing::warn!(exchange = %self.exchange, %symbol, %message, "symbol rejected by the venue");
-                let mut targets = Targets::default();
-                targets.refresh(&self.hub, self.exchange, Some(symbol));
-                let event = FeedEvent::Status(Arc::new(StatusEvent {
-                    exchange: self.exchange,
-                    symbol: Some(symbol.clone()),
-                    status: FeedStatus::Rejected { code, message },
-                    at: Timestamp::now(),
-                }));
-                for t in &targets.status {
-                    t.deliver(event.clone());
-                }
+                // Only trades were asked for: tell the feeds through the symbol's cache.
+                let status = FeedStatus::Rejected { code, message };
+                self.trade_targets
+                    .entry(symbol.clone())
+                    .or_default()
+                    .send_status(&self.hub, self.exchange, Some(symbol), status);
             }
         }
     }

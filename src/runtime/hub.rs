@@ -2,9 +2,9 @@
 //! hop on the hot path). Publishers cache the entries they need and refresh the cache when
 //! the registry's generation changes.
 
-use super::events::{FeedEvent, Predicate, StreamKind};
+use super::events::{FeedEvent, FeedStatus, Predicate, StatusEvent, StreamKind};
 use super::queue::Queue;
-use crate::types::{Exchange, Symbol};
+use crate::types::{Exchange, Symbol, Timestamp};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -174,5 +174,29 @@ impl Targets {
         self.bbo = hub.matching(exchange, symbol, StreamKind::BestBidAsk);
         self.status = hub.matching(exchange, symbol, StreamKind::Status);
         self.generation = Some(generation);
+    }
+
+    /// Publishes a status change of a connection (`symbol: None`) or a book to the feeds
+    /// that asked for status, stamped with the engine clock.
+    pub(crate) fn send_status(
+        &mut self,
+        hub: &Hub,
+        exchange: Exchange,
+        symbol: Option<&Symbol>,
+        status: FeedStatus,
+    ) {
+        self.refresh(hub, exchange, symbol);
+        if self.status.is_empty() {
+            return;
+        }
+        let event = FeedEvent::Status(Arc::new(StatusEvent {
+            exchange,
+            symbol: symbol.cloned(),
+            status,
+            at: Timestamp::now(),
+        }));
+        for t in &self.status {
+            t.deliver(event.clone());
+        }
     }
 }
