@@ -148,34 +148,17 @@ async fn binance_rest_429_is_honoured() {
 /// book syncs, and after all connections drop every one comes back.
 #[actix_rt::test]
 async fn binance_symbols_beyond_the_stream_cap_open_more_connections() {
-    use marketfeed::engine::Engine;
-    use marketfeed::runtime::backoff::Backoff;
-    use marketfeed::sim::{MarketConfig, SimConfig, Simulator};
+    use marketfeed::sim::{SimConfig, Simulator};
     let names = &NAMES[..7];
     let sim = Simulator::start(SimConfig {
-        seed: 42,
-        binance: names.iter().map(|n| sym(n)).collect(),
-        kraken: Vec::new(),
-        poloniex: Vec::new(),
-        step_interval: Duration::from_millis(5),
         binance_max_streams_per_connection: 6,
-        market: MarketConfig {
-            depth: 200,
-            ..MarketConfig::default()
-        },
-        ..SimConfig::default()
+        ..sim_config(names, &[], &[])
     })
     .await
     .unwrap();
     // Six streams = three books per connection: seven books need three connections.
-    let engine = Engine::builder()
-        .endpoints(sim.endpoints())
-        .backoff(Backoff {
-            base: Duration::from_millis(50),
-            max: Duration::from_millis(500),
-        })
+    let engine = engine_builder(&sim)
         .max_streams_per_connection(6)
-        .arbiters(2)
         .start()
         .unwrap();
     let markets: Vec<_> = names.iter().map(|n| (Exchange::Binance, sym(n))).collect();

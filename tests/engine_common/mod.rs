@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use marketfeed::actors::messages::BookQuery;
-use marketfeed::engine::Engine;
+use marketfeed::engine::{Engine, EngineBuilder};
 use marketfeed::runtime::backoff::Backoff;
 use marketfeed::runtime::events::BookState;
 use marketfeed::runtime::events::{FeedEvent, FeedStatus};
@@ -26,7 +26,14 @@ pub async fn simulator_for(exchange: Exchange, names: &[&str]) -> Simulator {
 
 /// A simulator stepping every 5 ms with books of 200 levels.
 pub async fn simulator(binance: &[&str], kraken: &[&str], poloniex: &[&str]) -> Simulator {
-    let config = SimConfig {
+    Simulator::start(sim_config(binance, kraken, poloniex))
+        .await
+        .expect("simulator starts")
+}
+
+/// The configuration behind [`simulator`], for tests that change one knob.
+pub fn sim_config(binance: &[&str], kraken: &[&str], poloniex: &[&str]) -> SimConfig {
+    SimConfig {
         seed: 42,
         binance: binance.iter().map(|s| sym(s)).collect(),
         kraken: kraken.iter().map(|s| sym(s)).collect(),
@@ -37,11 +44,15 @@ pub async fn simulator(binance: &[&str], kraken: &[&str], poloniex: &[&str]) -> 
             ..MarketConfig::default()
         },
         ..SimConfig::default()
-    };
-    Simulator::start(config).await.expect("simulator starts")
+    }
 }
 
 pub fn engine(sim: &Simulator) -> Engine {
+    engine_builder(sim).start().expect("engine starts")
+}
+
+/// The builder behind [`engine`] (simulator endpoints, fast backoff, two arbiters).
+pub fn engine_builder(sim: &Simulator) -> EngineBuilder {
     Engine::builder()
         .endpoints(sim.endpoints())
         .backoff(Backoff {
@@ -49,8 +60,6 @@ pub fn engine(sim: &Simulator) -> Engine {
             max: Duration::from_millis(500),
         })
         .arbiters(2)
-        .start()
-        .expect("engine starts")
 }
 
 /// Receives until `pred` matches (returns that event) or the timeout passes (panics).
