@@ -181,11 +181,14 @@ impl Queue {
             if s.closed {
                 return Err(RecvError::Closed);
             }
+            // Counted while waiting: `push` signals the condvar only when someone waits.
+            s.blocked += 1;
             match deadline {
                 None => s = self.cond.wait(s).unwrap_or_else(|e| e.into_inner()),
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
+                        s.blocked -= 1;
                         return Err(RecvError::Timeout);
                     }
                     s = self
@@ -195,6 +198,7 @@ impl Queue {
                         .0;
                 }
             }
+            s.blocked -= 1;
         }
     }
 
@@ -400,6 +404,30 @@ mod tests {
         drop(feed);
         assert!(q.consumer_gone());
         assert!(!q.push(trade(2)));
+    }
+
+    #[test]
+    fn a_blocked_consumer_is_woken_by_a_push() {
+        let q = Queue::new(8);
+        let feed = Feed::new(q.clone(), 1);
+        let pusher = {
+            let q = q.clone();
+            std::thread::spawn(move || {
+                // Wait until the consumer is blocked, so the wake-up is what delivers it.
+                while q.lock().blocked == 0 {
+                    std::thread::yield_now();
+                }
+                q.push(trade(1));
+            })
+        };
+        let start = Instant::now();
+        assert_eq!(feed.recv_timeout(Duration::from_secs(5)), Ok(trade(1)));
+        assert!(
+            start.elapsed() < Duration::from_secs(4),
+            "woken, not timed out"
+        );
+        pusher.join().unwrap();
+        assert_eq!(q.lock().blocked, 0);
     }
 
     #[test]
