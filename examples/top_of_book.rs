@@ -4,11 +4,21 @@
 //! cargo run --release --example top_of_book                      # built-in simulator (offline)
 //! cargo run --release --example top_of_book -- --seconds 30
 //! cargo run --release --example top_of_book -- --live binance:BTC-USDT kraken:BTC/USD poloniex:BTC_USDT
+//! # production URLs against the TLS simulator (`cargo run --example simulator -- --tls --port 9443`):
+//! cargo run --release --example top_of_book -- --seconds 5 --root-cert CA.pem \
+//!     --resolve stream.binance.com:9443:127.0.0.1:9443 --resolve api.binance.com:443:127.0.0.1:9443 \
+//!     --live binance:BTC-USDT
 //! ```
 //!
 //! Prints a table (exchange, symbol, best bid/ask with sizes, spread, last trade, sync state)
 //! every half second for `--seconds N` (default 10) or until Ctrl-C, then shuts down cleanly.
+//! Exits 1 when a requested book never went live. `RUST_LOG=marketfeed=info` shows the
+//! engine's logs on stderr.
 
+#[path = "support/mod.rs"]
+mod support;
+
+use clap::Parser;
 use marketfeed::engine::Engine;
 use marketfeed::runtime::events::{
     parse_market, BookState, FeedEvent, FeedStatus, StreamKind, Subscription,
@@ -27,45 +37,29 @@ struct Row {
     spread: Option<String>,
     last_trade: Option<String>,
     state: String,
+    ever_live: bool,
 }
 
+/// Live top of book, on the built-in simulator unless --live names real markets.
+#[derive(Parser, Debug)]
+#[command(name = "top_of_book")]
 struct Args {
+    /// How long to run, in seconds.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     seconds: u64,
+    /// Markets on the real exchanges (exchange:SYMBOL, e.g. binance:BTC-USDT kraken:BTC/USD).
+    #[arg(long, num_args = 1.., value_parser = parse_market_arg)]
     live: Vec<(Exchange, Symbol)>,
+    /// Extra trusted root certificate(s), PEM (e.g. the TLS simulator's CA, or a proxy's).
+    #[arg(long, value_name = "FILE", requires = "live")]
+    root_cert: Vec<std::path::PathBuf>,
+    /// Connect to IP[:PORT2] whenever a URL names HOST:PORT (curl's --resolve); repeatable.
+    #[arg(long, value_name = "HOST:PORT:IP[:PORT2]", requires = "live")]
+    resolve: Vec<support::Resolve>,
 }
 
-const USAGE: &str = "usage: top_of_book [--seconds N] [--live exchange:SYMBOL ...]";
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        seconds: 10,
-        live: Vec::new(),
-    };
-    let mut it = std::env::args().skip(1).peekable();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--seconds" => {
-                let v = it.next().ok_or("--seconds needs a value")?;
-                args.seconds = v
-                    .parse()
-                    .map_err(|_| format!("--seconds: {v:?} is not a number"))?;
-                if args.seconds == 0 {
-                    return Err("--seconds must be at least 1".into());
-                }
-            }
-            "--live" => {
-                while let Some(m) = it.next_if(|m| !m.starts_with("--")) {
-                    args.live.push(parse_market(&m).map_err(|e| e.to_string())?);
-                }
-                if args.live.is_empty() {
-                    return Err("--live needs at least one exchange:SYMBOL".into());
-                }
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
-        }
-    }
-    Ok(args)
+fn parse_market_arg(s: &str) -> Result<(Exchange, Symbol), String> {
+    parse_market(s).map_err(|e| e.to_string())
 }
 
 fn render(rows: &BTreeMap<(Exchange, Symbol), Row>, elapsed: Duration, tty: bool) {
@@ -100,14 +94,21 @@ fn render(rows: &BTreeMap<(Exchange, Symbol), Row>, elapsed: Duration, tty: bool
 
 #[actix_rt::main]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
+    support::init_logs();
     let mut builder = Engine::builder();
+    for file in &args.root_cert {
+        match std::fs::read(file) {
+            Ok(pem) => builder = builder.root_certificate(pem),
+            Err(e) => {
+                eprintln!("--root-cert {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    for r in &args.resolve {
+        builder = builder.resolve(&r.host, r.port, r.addr);
+    }
     let mut sim = None;
     let markets = if args.live.is_empty() {
         let config = SimConfig::default();
@@ -197,6 +198,7 @@ async fn main() -> ExitCode {
                         r.ask = b.view.best_ask().map(|l| (l.price.to_string(), l.qty.to_string()));
                         r.spread = b.view.best_bid().zip(b.view.best_ask()).map(|(b, a)| (a.price - b.price).to_string());
                         r.state = b.state.to_string();
+                        r.ever_live |= b.state == BookState::Live;
                     }
                 }
                 Some(FeedEvent::Trade(t)) => {
@@ -208,8 +210,12 @@ async fn main() -> ExitCode {
                     let text = match &s.status {
                         FeedStatus::Syncing => Some(BookState::Syncing.to_string()),
                         FeedStatus::Live => Some(BookState::Live.to_string()),
+                        FeedStatus::Failed { reason } => Some(format!("failed ({reason})")),
                         FeedStatus::Resyncing { reason } => Some(format!("resyncing ({reason})")),
-                        FeedStatus::Disconnected { reason, .. } => Some(format!("disconnected ({reason})")),
+                        FeedStatus::Disconnected { reason, retry_in, attempt } => Some(match retry_in {
+                            Some(d) => format!("disconnected ({reason}); attempt {attempt} in {d:.1?}"),
+                            None => format!("disconnected ({reason})"),
+                        }),
                         FeedStatus::Rejected { message, .. } => Some(format!("rejected ({message})")),
                         FeedStatus::Throttled { retry_in } => Some(format!("snapshot in {retry_in:?} (REST weight)")),
                         _ => None,
@@ -218,6 +224,7 @@ async fn main() -> ExitCode {
                         for ((e, sym), r) in rows.iter_mut() {
                             if *e == s.exchange && s.symbol.as_ref().is_none_or(|x| x == sym) {
                                 r.state = text.clone();
+                                r.ever_live |= s.status == FeedStatus::Live;
                             }
                         }
                     }
@@ -234,5 +241,15 @@ async fn main() -> ExitCode {
     }
     let live = rows.values().filter(|r| r.state == "live").count();
     println!("{live}/{} books live at exit", rows.len());
-    ExitCode::SUCCESS
+    let never: Vec<String> = rows
+        .iter()
+        .filter(|(_, r)| !r.ever_live)
+        .map(|((e, s), r)| format!("{e}:{s} ({})", r.state))
+        .collect();
+    if never.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("never went live: {}", never.join(", "));
+        ExitCode::FAILURE
+    }
 }

@@ -60,6 +60,7 @@ impl Default for EngineBuilder {
                 seed: 0x5eed,
                 binance_snapshot_depth: 1000,
                 max_streams_per_connection: None,
+                net: crate::net::NetOptions::default(),
             },
         }
     }
@@ -75,6 +76,24 @@ impl EngineBuilder {
     /// Sets several endpoints at once (e.g. `Simulator::endpoints()`).
     pub fn endpoints(mut self, endpoints: impl IntoIterator<Item = (Exchange, Endpoint)>) -> Self {
         self.config.endpoints.extend(endpoints);
+        self
+    }
+
+    /// Trusts the certificates in `pem` (PEM text, one or more `BEGIN CERTIFICATE` blocks)
+    /// for wss:// and https://, in addition to the webpki roots: the simulator's test CA,
+    /// or the CA of a TLS-inspecting proxy. A PEM without a usable certificate is an
+    /// [`EngineError::InvalidConfig`] at start.
+    pub fn root_certificate(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.config.net.add_root_pem_later(pem);
+        self
+    }
+
+    /// Connects to `addr` whenever an endpoint names `host:port`, as curl's `--resolve`
+    /// does: the URL, the TLS server name (SNI), the certificate check, the Host header and
+    /// the path stay those of the endpoint. With the simulator's CA trusted, this runs the
+    /// production endpoints against a simulator (`Simulator::production_resolves`).
+    pub fn resolve(mut self, host: &str, port: u16, addr: std::net::SocketAddr) -> Self {
+        self.config.net.resolve_later(host, port, addr);
         self
     }
 
@@ -148,22 +167,12 @@ impl EngineBuilder {
             ));
         }
         for (e, ep) in &c.endpoints {
-            let ok = ep.ws.starts_with("ws://") || ep.ws.starts_with("wss://");
-            let rest_ok = ep
-                .rest
-                .as_deref()
-                .is_none_or(|r| r.starts_with("http://") || r.starts_with("https://"));
-            if !ok || !rest_ok {
-                return Err(EngineError::InvalidConfig(format!(
-                    "{e}: bad endpoint {ep:?}"
-                )));
-            }
-            if matches!(e, Exchange::Binance | Exchange::BinanceUsdM) && ep.rest.is_none() {
-                return Err(EngineError::InvalidConfig(format!(
-                    "{e}: a REST endpoint is required"
-                )));
-            }
+            ep.validate(*e)
+                .map_err(|why| EngineError::InvalidConfig(format!("{e}: {why}")))?;
         }
+        c.net
+            .transport()
+            .map_err(|e| EngineError::InvalidConfig(e.to_string()))?;
         Ok(())
     }
 
@@ -175,8 +184,13 @@ impl EngineBuilder {
                 "no actix System is running; use spawn() from plain code".into(),
             ));
         }
+        let transport = self
+            .config
+            .net
+            .transport()
+            .map_err(|e| EngineError::InvalidConfig(e.to_string()))?;
         let hub = Arc::new(Hub::default());
-        let supervisor = Supervisor::new(self.config, hub).start();
+        let supervisor = Supervisor::new(self.config, transport, hub).start();
         Ok(Engine { supervisor })
     }
 

@@ -27,6 +27,7 @@ pub mod book;
 pub mod engine;
 pub mod error;
 pub mod exchange;
+pub mod net;
 pub mod replay;
 pub mod runtime;
 #[cfg(feature = "sim")]
@@ -36,6 +37,7 @@ pub mod wsapi;
 
 pub use book::{BookError, BookView, OrderBook};
 pub use exchange::{BookTracker, Message, Outcome, ParseError, SyncState, TrackerConfig};
+pub use net::{NetError, NetOptions};
 pub use types::{
     BookDelta, BookSnapshot, Exchange, Level, MarketEvent, Side, Symbol, TakerSide, Ticker,
     Timestamp, Trade,

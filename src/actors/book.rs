@@ -3,7 +3,6 @@
 
 use super::connection::ConnectionActor;
 use super::messages::*;
-use super::net;
 use crate::book::BookView;
 use crate::exchange::session::{self, Endpoint};
 use crate::exchange::{binance, BookTracker, Outcome, ResyncReason, SyncState, TrackerConfig};
@@ -35,6 +34,8 @@ pub struct BookSettings {
     pub snapshot_depth: u32,
     /// The venue's REST weight budget, shared by its books (Binance).
     pub rest_budget: Option<Arc<RestBudget>>,
+    /// The TLS client configuration and host overrides.
+    pub(crate) transport: crate::net::Transport,
 }
 
 /// One book.
@@ -278,7 +279,7 @@ impl BookActor {
         };
         let client = self
             .client
-            .get_or_insert_with(|| net::client(Duration::from_secs(10)))
+            .get_or_insert_with(|| self.settings.transport.client(Duration::from_secs(10)))
             .clone();
         let addr = ctx.address();
         tracing::debug!(exchange = %self.exchange, symbol = %self.symbol, %url, ?delay, "fetching snapshot");

@@ -7,6 +7,7 @@ use super::net;
 use super::supervisor::Supervisor;
 use crate::exchange::session::{self, Endpoint, Interest};
 use crate::exchange::{self, Control, Message};
+use crate::net::Transport;
 use crate::runtime::events::{FeedEvent, FeedStatus};
 use crate::runtime::hub::{Hub, Targets};
 use crate::types::{Exchange, MarketEvent, Symbol, Timestamp};
@@ -40,6 +41,7 @@ pub struct ConnectionActor {
     /// Which of the venue's connections this is (a venue with a stream cap has several).
     shard: usize,
     endpoint: Endpoint,
+    transport: Transport,
     interest: Interest,
     books: HashMap<Symbol, Addr<BookActor>>,
     hub: Arc<Hub>,
@@ -57,6 +59,8 @@ pub struct ConnectionActor {
     partial: Option<Vec<u8>>,
     status_targets: Targets,
     trade_targets: HashMap<Symbol, Targets>,
+    /// Why the connection was last lost (reported with the reconnect schedule).
+    last_failure: String,
 }
 
 impl ConnectionActor {
@@ -64,6 +68,7 @@ impl ConnectionActor {
         exchange: Exchange,
         shard: usize,
         endpoint: Endpoint,
+        transport: Transport,
         book_depth: u32,
         hub: Arc<Hub>,
         supervisor: Addr<Supervisor>,
@@ -72,6 +77,7 @@ impl ConnectionActor {
             exchange,
             shard,
             endpoint,
+            transport,
             interest: Interest {
                 books: Vec::new(),
                 trades: Vec::new(),
@@ -93,6 +99,7 @@ impl ConnectionActor {
             partial: None,
             status_targets: Targets::default(),
             trade_targets: HashMap::new(),
+            last_failure: String::new(),
         }
     }
 
@@ -171,17 +178,17 @@ impl ConnectionActor {
         let generation = self.generation;
         self.status(FeedStatus::Connecting);
         tracing::info!(exchange = %self.exchange, url = %plan.url, "connecting");
-        let client = net::client(Duration::from_secs(10));
+        let client = self.transport.client(Duration::from_secs(10));
         let url = plan.url.clone();
         let span = tracing::info_span!("connect", exchange = %self.exchange, generation);
         let fut = async move {
             client
-                .ws(url)
+                .ws(url.as_str())
                 .max_frame_size(64 * 1024 * 1024)
                 .connect()
                 .await
                 .map(|(_, framed)| framed)
-                .map_err(|e| e.to_string())
+                .map_err(|e| crate::net::classify_ws_error(&url, &e))
         }
         .instrument(span);
         ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
@@ -234,13 +241,20 @@ impl ConnectionActor {
                         book.do_send(ConnectionChange::Up);
                     }
                 }
-                Err(e) => act.fail(format!("connect failed: {e}"), ctx),
+                Err(e) => act.fail_with(e.reason, e.terminal, ctx),
             }
         }));
     }
 
-    /// The connection is gone: invalidate books, tell the supervisor.
+    /// The connection is gone: invalidate books, tell the supervisor (which answers with
+    /// the reconnect schedule, see the `Reconnect` handler).
     fn fail(&mut self, reason: String, ctx: &mut Context<Self>) {
+        self.fail_with(reason, false, ctx);
+    }
+
+    /// [`fail`](Self::fail); `terminal` when retrying cannot succeed (reported as
+    /// [`FeedStatus::Failed`], no reconnect).
+    fn fail_with(&mut self, reason: String, terminal: bool, ctx: &mut Context<Self>) {
         self.generation += 1;
         if let Some(h) = self.stream.take() {
             ctx.cancel_future(h);
@@ -258,14 +272,17 @@ impl ConnectionActor {
                 reason: reason.clone(),
             });
         }
-        self.status(FeedStatus::Disconnected {
-            reason: reason.clone(),
-            retry_in: None,
-        });
+        if terminal {
+            self.status(FeedStatus::Failed {
+                reason: reason.clone(),
+            });
+        }
+        self.last_failure = reason.clone();
         self.supervisor.do_send(ConnectionFailed {
             exchange: self.exchange,
             shard: self.shard,
             reason,
+            terminal,
         });
     }
 
@@ -512,8 +529,16 @@ impl Handler<DropSymbol> for ConnectionActor {
 impl Handler<Reconnect> for ConnectionActor {
     type Result = ();
 
-    fn handle(&mut self, _: Reconnect, ctx: &mut Context<Self>) {
-        self.connect(ctx);
+    fn handle(&mut self, msg: Reconnect, ctx: &mut Context<Self>) {
+        if self.shutting_down {
+            return;
+        }
+        self.status(FeedStatus::Disconnected {
+            reason: self.last_failure.clone(),
+            retry_in: Some(msg.delay),
+            attempt: msg.attempt,
+        });
+        ctx.run_later(msg.delay, |act, ctx| act.connect(ctx));
     }
 }
 

@@ -122,10 +122,16 @@ pub struct AddInterest {
     pub trades: Vec<Symbol>,
 }
 
-/// Reconnect now (sent by the supervisor after the backoff delay).
+/// The supervisor's reconnect schedule for a failed connection: reconnect after `delay`
+/// (the connection reports it in its `Disconnected` status and runs the timer).
 #[derive(Message, Debug, Clone, Copy)]
 #[rtype(result = "()")]
-pub struct Reconnect;
+pub struct Reconnect {
+    /// Backoff delay before the attempt.
+    pub delay: std::time::Duration,
+    /// Which attempt it will be since the connection was last healthy (1 = first retry).
+    pub attempt: u32,
+}
 
 /// Unsubscribe, close, and stop the connection and its books.
 #[derive(Message, Debug, Clone, Copy)]
@@ -144,6 +150,8 @@ pub struct ConnectionFailed {
     pub shard: usize,
     /// Why.
     pub reason: String,
+    /// Retrying cannot help (untrusted certificate, unusable URL): no reconnect is scheduled.
+    pub terminal: bool,
 }
 
 /// A connection is open and data flows; the supervisor resets its backoff.

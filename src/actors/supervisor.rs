@@ -7,6 +7,7 @@ use super::connection::ConnectionActor;
 use super::messages::*;
 use super::subscriber::SubscriberActor;
 use crate::exchange::session::{self, Endpoint};
+use crate::net::Transport;
 use crate::runtime::backoff::{unit_jitter, Backoff, SplitMix64};
 use crate::runtime::events::{FeedEvent, StreamKind, Subscription};
 use crate::runtime::hub::{Entry, Hub};
@@ -37,10 +38,15 @@ pub struct EngineConfig {
     /// Lowers the venue's streams-per-connection cap (Binance 1024); more symbols open more
     /// connections.
     pub max_streams_per_connection: Option<usize>,
+    /// Extra trust anchors and host overrides (`EngineBuilder::root_certificate`,
+    /// `EngineBuilder::resolve`).
+    pub net: crate::net::NetOptions,
 }
 
 struct Conn {
     addr: Addr<ConnectionActor>,
+    /// The venue path its streams are routed to (`session::route`).
+    route: &'static str,
     arbiter: usize,
     books: HashMap<Symbol, Addr<BookActor>>,
     trades: Vec<Symbol>,
@@ -64,10 +70,12 @@ pub struct Supervisor {
     stopped: bool,
     /// One REST weight budget per venue, shared by its books (the weight is per IP).
     rest_budgets: HashMap<Exchange, Arc<RestBudget>>,
+    /// The one TLS client configuration, built at start.
+    transport: Transport,
 }
 
 impl Supervisor {
-    pub(crate) fn new(config: EngineConfig, hub: Arc<Hub>) -> Self {
+    pub(crate) fn new(config: EngineConfig, transport: Transport, hub: Arc<Hub>) -> Self {
         let rng = SplitMix64::new(config.seed);
         Supervisor {
             config,
@@ -80,6 +88,7 @@ impl Supervisor {
             rng,
             stopped: false,
             rest_budgets: HashMap::new(),
+            transport,
         }
     }
 
@@ -101,18 +110,25 @@ impl Supervisor {
             .unwrap_or_else(|| Endpoint::production(exchange))
     }
 
-    /// Opens another connection for `exchange` (its books and trades come later).
-    fn open_connection(&mut self, exchange: Exchange, ctx: &mut Context<Self>) -> usize {
+    /// Opens another connection for `exchange` on `route` (its books and trades come later).
+    fn open_connection(
+        &mut self,
+        exchange: Exchange,
+        route: &'static str,
+        ctx: &mut Context<Self>,
+    ) -> usize {
         let endpoint = self.endpoint(exchange);
         let i = self.arbiter();
         let (hub, me, depth) = (self.hub.clone(), ctx.address(), self.config.kraken_depth);
+        let transport = self.transport.clone();
         let conns = self.connections.entry(exchange).or_default();
         let shard = conns.len();
         let addr = ConnectionActor::start_in_arbiter(&self.arbiters[i].handle(), move |_| {
-            ConnectionActor::new(exchange, shard, endpoint, depth, hub, me)
+            ConnectionActor::new(exchange, shard, endpoint, transport, depth, hub, me)
         });
         conns.push(Conn {
             addr,
+            route,
             arbiter: i,
             books: HashMap::new(),
             trades: Vec::new(),
@@ -140,11 +156,12 @@ impl Supervisor {
             (venue, _) => venue,
         };
         let need = session::streams_per(exchange, book);
+        let route = session::route(exchange, book);
         let conns = self
             .connections
             .get(&exchange)
             .map_or(&[][..], Vec::as_slice);
-        let fits = |c: &Conn| cap.is_none_or(|cap| c.streams + need <= cap);
+        let fits = |c: &Conn| c.route == route && cap.is_none_or(|cap| c.streams + need <= cap);
         let sibling = conns.iter().position(|c| {
             fits(c)
                 && if book {
@@ -155,7 +172,7 @@ impl Supervisor {
         });
         match sibling.or_else(|| conns.iter().position(fits)) {
             Some(i) => i,
-            None => self.open_connection(exchange, ctx),
+            None => self.open_connection(exchange, route, ctx),
         }
     }
 
@@ -169,15 +186,13 @@ impl Supervisor {
         ctx: &mut Context<Self>,
     ) {
         let endpoint = self.endpoint(exchange);
-        if !self.connections.contains_key(&exchange) {
-            self.open_connection(exchange, ctx);
-        }
         // Which connection takes what: (books, trades) per shard.
         let mut added: HashMap<usize, (Vec<Symbol>, Vec<Symbol>)> = HashMap::new();
         for symbol in books {
-            let have = self.connections[&exchange]
-                .iter()
-                .any(|c| c.books.contains_key(&symbol));
+            let have = self
+                .connections
+                .get(&exchange)
+                .is_some_and(|cs| cs.iter().any(|c| c.books.contains_key(&symbol)));
             if have || added.values().any(|(b, _)| b.contains(&symbol)) {
                 continue;
             }
@@ -187,9 +202,10 @@ impl Supervisor {
             added.entry(shard).or_default().0.push(symbol);
         }
         for symbol in trades {
-            let have = self.connections[&exchange]
-                .iter()
-                .any(|c| c.trades.contains(&symbol));
+            let have = self
+                .connections
+                .get(&exchange)
+                .is_some_and(|cs| cs.iter().any(|c| c.trades.contains(&symbol)));
             if have {
                 continue;
             }
@@ -226,6 +242,7 @@ impl Supervisor {
                     backoff,
                     snapshot_depth,
                     rest_budget: rest_budget.clone(),
+                    transport: self.transport.clone(),
                 };
                 let (c, h, s) = (conn.addr.clone(), hub.clone(), symbol.clone());
                 let addr =
@@ -385,7 +402,7 @@ impl Handler<Query> for Supervisor {
 impl Handler<ConnectionFailed> for Supervisor {
     type Result = ();
 
-    fn handle(&mut self, msg: ConnectionFailed, ctx: &mut Context<Self>) {
+    fn handle(&mut self, msg: ConnectionFailed, _ctx: &mut Context<Self>) {
         if self.stopped {
             return;
         }
@@ -398,11 +415,17 @@ impl Handler<ConnectionFailed> for Supervisor {
         else {
             return;
         };
+        if msg.terminal {
+            tracing::error!(exchange = %msg.exchange, reason = %msg.reason, "connection failed for good; not retried");
+            return;
+        }
         conn.attempts += 1;
         let delay = backoff.delay(conn.attempts, jitter);
         tracing::info!(exchange = %msg.exchange, reason = %msg.reason, attempt = conn.attempts, ?delay, "reconnect scheduled");
-        let addr = conn.addr.clone();
-        ctx.run_later(delay, move |_, _| addr.do_send(Reconnect));
+        conn.addr.do_send(Reconnect {
+            delay,
+            attempt: conn.attempts,
+        });
     }
 }
 

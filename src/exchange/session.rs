@@ -19,6 +19,36 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// Checks the URLs with a real URL parser: `ws`/`wss` with a host (and a valid port) for
+    /// the WebSocket, `http`/`https` with a host for REST, which venues that snapshot over
+    /// REST must have. The error says what is wrong.
+    pub fn validate(&self, exchange: Exchange) -> Result<(), String> {
+        fn check(what: &str, raw: &str, schemes: [&str; 2]) -> Result<(), String> {
+            let u = url::Url::parse(raw).map_err(|e| format!("{what} URL {raw:?}: {e}"))?;
+            if !schemes.contains(&u.scheme()) {
+                return Err(format!(
+                    "{what} URL {raw:?}: scheme must be {} or {}",
+                    schemes[0], schemes[1]
+                ));
+            }
+            if u.host_str().is_none_or(str::is_empty) {
+                return Err(format!("{what} URL {raw:?} has no host"));
+            }
+            if u.query().is_some() || u.fragment().is_some() {
+                return Err(format!("{what} URL {raw:?}: no query or fragment allowed"));
+            }
+            Ok(())
+        }
+        check("WebSocket", &self.ws, ["ws", "wss"])?;
+        match &self.rest {
+            Some(rest) => check("REST", rest, ["http", "https"]),
+            None if Endpoint::production(exchange).rest.is_some() => {
+                Err("a REST endpoint is required (order-book snapshots)".into())
+            }
+            None => Ok(()),
+        }
+    }
+
     /// The production endpoint of `exchange`.
     pub fn production(exchange: Exchange) -> Endpoint {
         match exchange {
@@ -95,17 +125,34 @@ pub struct ConnectPlan {
     pub messages: Vec<String>,
 }
 
-fn binance_streams(interest: &Interest) -> Vec<String> {
+fn binance_streams(exchange: Exchange, interest: &Interest) -> Vec<String> {
     use binance::subscription::{stream_name, Channel};
+    // USD-M futures publish trades as `@aggTrade` only.
+    let trade = match exchange {
+        Exchange::BinanceUsdM => Channel::AggTrade,
+        _ => Channel::Trade,
+    };
     let mut streams = Vec::new();
     for s in &interest.books {
         streams.push(stream_name(s, Channel::Depth100ms));
         streams.push(stream_name(s, Channel::BookTicker));
     }
     for s in &interest.trades {
-        streams.push(stream_name(s, Channel::Trade));
+        streams.push(stream_name(s, trade));
     }
     streams
+}
+
+/// The path a venue routes a connection's streams to, appended to the endpoint's `ws`:
+/// Binance USD-M serves book data on `/public` and trades on `/market` (since 2026-04; a
+/// stream on the wrong path is accepted and silently never delivered), so its books and its
+/// trades never share a connection. Empty for every other venue.
+pub fn route(exchange: Exchange, book: bool) -> &'static str {
+    match (exchange, book) {
+        (Exchange::BinanceUsdM, true) => "/public",
+        (Exchange::BinanceUsdM, false) => "/market",
+        _ => "",
+    }
 }
 
 /// Streams named in a Binance connection URL; the rest are added with `SUBSCRIBE` requests
@@ -147,9 +194,14 @@ pub fn connect_plan(
             if !interest.books.is_empty() && endpoint.rest.is_none() {
                 return Err(PlanError::MissingRest(exchange));
             }
-            let streams = binance_streams(interest);
+            let streams = binance_streams(exchange, interest);
             let in_url = streams.len().min(BINANCE_STREAMS_PER_REQUEST);
-            let url = binance::subscription::combined_stream_url(&endpoint.ws, &streams[..in_url]);
+            let base = format!(
+                "{}{}",
+                endpoint.ws.trim_end_matches('/'),
+                route(exchange, !interest.books.is_empty())
+            );
+            let url = binance::subscription::combined_stream_url(&base, &streams[..in_url]);
             let messages = streams[in_url..]
                 .chunks(BINANCE_STREAMS_PER_REQUEST)
                 .map(|chunk| binance::subscription::subscribe_message(chunk, id()))
@@ -208,7 +260,7 @@ pub fn subscribe_more(
 ) -> Result<Vec<String>, PlanError> {
     match exchange {
         Exchange::Binance | Exchange::BinanceUsdM => {
-            let streams = binance_streams(added);
+            let streams = binance_streams(exchange, added);
             Ok(streams
                 .chunks(BINANCE_STREAMS_PER_REQUEST)
                 .map(|chunk| {
@@ -263,11 +315,14 @@ pub fn drop_symbol(exchange: Exchange, symbol: &Symbol, next_id: &mut u64) -> Ve
         Exchange::Binance | Exchange::BinanceUsdM => {
             *next_id += 1;
             let one = std::slice::from_ref(symbol);
-            let streams = binance_streams(&Interest {
-                books: one.to_vec(),
-                trades: one.to_vec(),
-                book_depth: 0,
-            });
+            let streams = binance_streams(
+                exchange,
+                &Interest {
+                    books: one.to_vec(),
+                    trades: one.to_vec(),
+                    book_depth: 0,
+                },
+            );
             vec![binance::subscription::unsubscribe_message(
                 &streams, *next_id,
             )]
@@ -281,7 +336,7 @@ pub fn unsubscribe_all(exchange: Exchange, interest: &Interest, next_id: &mut u6
     *next_id += 1;
     match exchange {
         Exchange::Binance | Exchange::BinanceUsdM => {
-            let streams = binance_streams(interest);
+            let streams = binance_streams(exchange, interest);
             if streams.is_empty() {
                 Vec::new()
             } else {
@@ -380,11 +435,13 @@ pub fn keepalive(exchange: Exchange, next_id: &mut u64) -> Option<(String, Durat
     }
 }
 
-/// How long a connection may stay silent before it is considered dead: Binance pings every
-/// 20 s, Kraken sends heartbeats every second, Poloniex answers our 15 s pings.
+/// How long a connection may stay silent before it is considered dead: Binance spot pings
+/// every 20 s, USD-M every 3 minutes (a quiet `/market` trade connection may carry nothing
+/// else), Kraken sends heartbeats every second, Poloniex answers our 15 s pings.
 pub fn idle_timeout(exchange: Exchange) -> Duration {
     match exchange {
-        Exchange::Binance | Exchange::BinanceUsdM => Duration::from_secs(60),
+        Exchange::Binance => Duration::from_secs(60),
+        Exchange::BinanceUsdM => Duration::from_secs(200),
         Exchange::Kraken => Duration::from_secs(15),
         Exchange::Poloniex => Duration::from_secs(40),
     }

@@ -85,12 +85,22 @@ pub enum FeedStatus {
         /// Why.
         reason: String,
     },
-    /// Connection lost; a reconnect is scheduled.
+    /// Connection lost (or a connect attempt failed); a reconnect is scheduled.
     Disconnected {
         /// Why.
         reason: String,
-        /// Delay before the next attempt, when known.
+        /// Delay before the next attempt (capped exponential backoff with jitter).
         retry_in: Option<Duration>,
+        /// The attempt that follows, counted since the connection was last healthy (1 =
+        /// the first retry).
+        attempt: u32,
+    },
+    /// The connection cannot succeed as configured (the server's certificate is not trusted
+    /// for the host name, the URL is unusable): terminal, it is not retried. The reason says
+    /// what failed and what to change.
+    Failed {
+        /// Why.
+        reason: String,
     },
     /// A frame the venue sent could not be parsed (the connection carries on).
     BadFrame(Arc<ParseError>),
@@ -125,10 +135,13 @@ pub enum FeedStatus {
 
 impl FeedStatus {
     /// True when nothing more will happen to this book or connection without a new request
-    /// from the user (today: [`FeedStatus::Rejected`]). Every other status is followed by a
-    /// retry, a resync or a reconnect that the engine runs by itself.
+    /// from the user ([`FeedStatus::Rejected`], [`FeedStatus::Failed`]). Every other status
+    /// is followed by a retry, a resync or a reconnect that the engine runs by itself.
     pub fn is_terminal(&self) -> bool {
-        matches!(self, FeedStatus::Rejected { .. })
+        matches!(
+            self,
+            FeedStatus::Rejected { .. } | FeedStatus::Failed { .. }
+        )
     }
 }
 

@@ -32,21 +32,30 @@ pub fn combined(stream: &str, data: &str) -> String {
     s
 }
 
-/// The `depthUpdate` payload (no wrapper) for `step`, with ids `U..=u` (§1.6).
+/// The `depthUpdate` payload (no wrapper) for `step`, with ids `U..=u` (§1.6); USD-M
+/// (`prev_id`: the previous event's `u`) adds `T` and `pu` (§1.9).
 pub fn depth_update_data(
     cfg: &MarketConfig,
     wire_symbol: &str,
     event_ms: u64,
     first_id: u64,
     last_id: u64,
+    prev_id: Option<u64>,
     step: &Step,
 ) -> String {
     let mut s = String::with_capacity(64 + 40 * step.changes());
     s.push_str("{\"e\":\"depthUpdate\",\"E\":");
     s.push_str(&event_ms.to_string());
+    if prev_id.is_some() {
+        s.push_str(&format!(",\"T\":{event_ms}"));
+    }
     s.push_str(",\"s\":\"");
     s.push_str(wire_symbol);
-    s.push_str(&format!("\",\"U\":{first_id},\"u\":{last_id},\"b\":"));
+    s.push_str(&format!("\",\"U\":{first_id},\"u\":{last_id},"));
+    if let Some(pu) = prev_id {
+        s.push_str(&format!("\"pu\":{pu},"));
+    }
+    s.push_str("\"b\":");
     levels(&mut s, &step.bids, cfg.price_scale, cfg.qty_scale);
     s.push_str(",\"a\":");
     levels(&mut s, &step.asks, cfg.price_scale, cfg.qty_scale);
@@ -69,6 +78,7 @@ pub fn depth_update(
         event_ms,
         first_id,
         last_id,
+        None,
         step,
     );
     combined(

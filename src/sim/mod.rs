@@ -21,9 +21,11 @@ pub mod poloniex;
 mod server;
 mod session;
 mod state;
+mod tls;
 pub mod window;
 mod wsapi;
 
 pub use market::MarketConfig;
 pub use server::{start_replay, Faults, SimConfig, SimTrade, Simulator, TruthBook};
+pub use tls::{production_hosts, production_resolves, SimTls};
 pub use wsapi::*;

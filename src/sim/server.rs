@@ -7,7 +7,9 @@
 //! by pure code in `state.rs`, `session.rs` and the venue encoders.
 
 use super::market::MarketConfig;
-use super::session::{query_param, BinanceSession, KrakenSession, PoloniexSession, VenueSession};
+use super::session::{
+    query_param, BinanceRoute, BinanceSession, KrakenSession, PoloniexSession, VenueSession,
+};
 use super::state::{Event, Shared};
 use crate::types::{Exchange, Symbol, TakerSide, Timestamp};
 use actix_web::dev::ServerHandle;
@@ -30,6 +32,8 @@ pub struct SimConfig {
     pub kraken: Vec<Symbol>,
     /// Poloniex markets.
     pub poloniex: Vec<Symbol>,
+    /// Binance USD-M futures markets (book data on `/public`, trades on `/market`).
+    pub binance_usdm: Vec<Symbol>,
     /// One market step per symbol per interval.
     pub step_interval: Duration,
     /// Binance server WebSocket ping period; no pong within 3 periods disconnects.
@@ -42,24 +46,36 @@ pub struct SimConfig {
     /// Binance closes a connection whose client sends more than this many messages (text,
     /// ping and pong frames) in a second, as the venue does at 5; 0 turns the limit off.
     pub binance_max_incoming_per_sec: usize,
+    /// The same for Binance USD-M (the venue's 10); 0 turns the limit off.
+    pub binance_usdm_max_incoming_per_sec: usize,
+    /// Serve wss:// and https:// with this identity (a test CA and a certificate for the
+    /// venues' real host names, see [`SimTls::generate`]) instead of plaintext.
+    pub tls: Option<super::SimTls>,
+    /// Port to bind on 127.0.0.1 (0: any free port).
+    pub port: u16,
     /// Market template (seed and mid are varied per symbol).
     pub market: MarketConfig,
 }
 
 impl Default for SimConfig {
-    /// `BTC-USDT` on all three venues, a step every 20 ms, Binance pings every 20 s, Kraken
-    /// heartbeats every second.
+    /// `BTC-USDT` on every venue (Binance spot and USD-M, Kraken, Poloniex), plaintext on a
+    /// free port, a step every 20 ms, Binance pings every 20 s, Kraken heartbeats every
+    /// second.
     fn default() -> Self {
         let btc = Symbol::new("BTC", "USDT").unwrap_or_else(|_| unreachable!());
         SimConfig {
             seed: 1,
             binance: vec![btc.clone()],
             kraken: vec![btc.clone()],
-            poloniex: vec![btc],
+            poloniex: vec![btc.clone()],
+            binance_usdm: vec![btc],
             step_interval: Duration::from_millis(20),
             binance_ping_interval: Duration::from_secs(20),
             kraken_heartbeat_interval: Duration::from_secs(1),
             binance_max_incoming_per_sec: 5,
+            binance_usdm_max_incoming_per_sec: 10,
+            tls: None,
+            port: 0,
             binance_max_streams_per_connection: 1024,
             market: MarketConfig::default(),
         }
@@ -145,18 +161,45 @@ impl Simulator {
     async fn serve(shared: Shared) -> std::io::Result<Simulator> {
         let shared = Arc::new(shared);
         let data = web::Data::from(shared.clone());
+        let tls = shared.config.tls.clone();
+        let port = shared.config.port;
         let server = HttpServer::new(move || {
+            use BinanceRoute::{All, Market, Public};
+            use Exchange::{Binance, BinanceUsdM};
+            let ws = |e: Exchange, r: BinanceRoute| {
+                web::get().to(move |req, body, shared| binance_ws(req, body, shared, e, r))
+            };
+            let rest =
+                |e: Exchange| web::get().to(move |req, shared| binance_depth(req, shared, e));
             App::new()
                 .app_data(data.clone())
-                .route("/binance/stream", web::get().to(binance_ws))
-                .route("/binance/api/v3/depth", web::get().to(binance_depth))
+                // The simulator's own paths (`endpoints()`), one prefix per venue.
+                .route("/binance/stream", ws(Binance, All))
+                .route("/binance/api/v3/depth", rest(Binance))
+                .route("/binance-usdm/stream", ws(BinanceUsdM, Public))
+                .route("/binance-usdm/public/stream", ws(BinanceUsdM, Public))
+                .route("/binance-usdm/market/stream", ws(BinanceUsdM, Market))
+                .route("/binance-usdm/fapi/v1/depth", rest(BinanceUsdM))
                 .route("/kraken/v2", web::get().to(kraken_ws))
                 .route("/poloniex/ws/public", web::get().to(poloniex_ws))
+                // The production paths, for clients that resolve the venues' real host names
+                // here; `/stream` is spot on stream.binance.com and the legacy unrouted
+                // USD-M path (book data only) on fstream.binance.com.
+                .route("/stream", web::get().to(binance_ws_by_host))
+                .route("/public/stream", ws(BinanceUsdM, Public))
+                .route("/market/stream", ws(BinanceUsdM, Market))
+                .route("/api/v3/depth", rest(Binance))
+                .route("/fapi/v1/depth", rest(BinanceUsdM))
+                .route("/v2", web::get().to(kraken_ws))
+                .route("/ws/public", web::get().to(poloniex_ws))
         })
         .workers(1)
         .disable_signals()
-        .shutdown_timeout(1)
-        .bind(("127.0.0.1", 0))?;
+        .shutdown_timeout(1);
+        let server = match &tls {
+            Some(t) => server.bind_rustls_0_23(("127.0.0.1", port), t.server_config())?,
+            None => server.bind(("127.0.0.1", port))?,
+        };
         let addr = server
             .addrs()
             .first()
@@ -177,53 +220,90 @@ impl Simulator {
         self.addr
     }
 
-    /// `ws://127.0.0.1:PORT/binance`; append `/stream?streams=a/b`.
-    pub fn binance_ws_base(&self) -> String {
-        format!("ws://{}/binance", self.addr)
+    fn url(&self, ws: bool, path: &str) -> String {
+        let scheme = match (ws, self.shared.config.tls.is_some()) {
+            (true, false) => "ws",
+            (true, true) => "wss",
+            (false, false) => "http",
+            (false, true) => "https",
+        };
+        format!("{scheme}://{}{path}", self.addr)
     }
 
-    /// `http://127.0.0.1:PORT/binance`; append `/api/v3/depth?symbol=BTCUSDT&limit=1000`.
+    /// `ws://127.0.0.1:PORT/binance` (`wss://` with TLS); append `/stream?streams=a/b`.
+    pub fn binance_ws_base(&self) -> String {
+        self.url(true, "/binance")
+    }
+
+    /// `http://127.0.0.1:PORT/binance` (`https://` with TLS); append
+    /// `/api/v3/depth?symbol=BTCUSDT&limit=1000`.
     pub fn binance_rest_base(&self) -> String {
-        format!("http://{}/binance", self.addr)
+        self.url(false, "/binance")
+    }
+
+    /// `ws://127.0.0.1:PORT/binance-usdm`; append `/public/stream?streams=..` (book data)
+    /// or `/market/stream?streams=..` (trades).
+    pub fn binance_usdm_ws_base(&self) -> String {
+        self.url(true, "/binance-usdm")
+    }
+
+    /// `http://127.0.0.1:PORT/binance-usdm`; append `/fapi/v1/depth?symbol=..&limit=..`.
+    pub fn binance_usdm_rest_base(&self) -> String {
+        self.url(false, "/binance-usdm")
     }
 
     /// `ws://127.0.0.1:PORT/kraken/v2`.
     pub fn kraken_ws_url(&self) -> String {
-        format!("ws://{}/kraken/v2", self.addr)
+        self.url(true, "/kraken/v2")
     }
 
     /// `ws://127.0.0.1:PORT/poloniex/ws/public`.
     pub fn poloniex_ws_url(&self) -> String {
-        format!("ws://{}/poloniex/ws/public", self.addr)
+        self.url(true, "/poloniex/ws/public")
     }
 
-    /// The engine endpoints of the three venues on this simulator, for
-    /// `EngineBuilder::endpoint` (or [`EngineBuilder::endpoints`](crate::engine::EngineBuilder::endpoints)).
+    /// The engine endpoint of **every** venue on this simulator, for
+    /// [`EngineBuilder::endpoints`](crate::engine::EngineBuilder::endpoints): an engine built
+    /// from it never reaches a real exchange, whichever venues a test subscribes to (a venue
+    /// the simulator does not serve fails to compile here rather than going to production).
     pub fn endpoints(&self) -> Vec<(Exchange, crate::exchange::session::Endpoint)> {
         use crate::exchange::session::Endpoint;
-        vec![
-            (
-                Exchange::Binance,
-                Endpoint {
-                    ws: self.binance_ws_base(),
-                    rest: Some(self.binance_rest_base()),
-                },
-            ),
-            (
-                Exchange::Kraken,
-                Endpoint {
-                    ws: self.kraken_ws_url(),
-                    rest: None,
-                },
-            ),
-            (
-                Exchange::Poloniex,
-                Endpoint {
-                    ws: self.poloniex_ws_url(),
-                    rest: None,
-                },
-            ),
-        ]
+        Exchange::ALL
+            .into_iter()
+            .map(|e| {
+                let endpoint = match e {
+                    Exchange::Binance => Endpoint {
+                        ws: self.binance_ws_base(),
+                        rest: Some(self.binance_rest_base()),
+                    },
+                    Exchange::BinanceUsdM => Endpoint {
+                        ws: self.binance_usdm_ws_base(),
+                        rest: Some(self.binance_usdm_rest_base()),
+                    },
+                    Exchange::Kraken => Endpoint {
+                        ws: self.kraken_ws_url(),
+                        rest: None,
+                    },
+                    Exchange::Poloniex => Endpoint {
+                        ws: self.poloniex_ws_url(),
+                        rest: None,
+                    },
+                };
+                (e, endpoint)
+            })
+            .collect()
+    }
+
+    /// The test CA (PEM) when the simulator serves TLS.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.shared.config.tls.as_ref().map(|t| t.ca_pem())
+    }
+
+    /// `(host, port, addr)` mapping every production host of every venue to this simulator,
+    /// for `EngineBuilder::resolve` (with [`ca_pem`](Self::ca_pem) trusted): the engine's
+    /// unchanged production endpoints then run against the simulator.
+    pub fn production_resolves(&self) -> Vec<(String, u16, SocketAddr)> {
+        super::tls::production_resolves(self.addr)
     }
 
     /// Stops the market steps (after the call returns no market changes).
@@ -383,6 +463,7 @@ pub async fn start_replay(
         binance: Vec::new(),
         kraken: Vec::new(),
         poloniex: Vec::new(),
+        binance_usdm: Vec::new(),
         ..SimConfig::default()
     };
     let shared = Shared::new(config);
@@ -396,10 +477,43 @@ pub async fn start_replay(
 
 type Data = web::Data<Shared>;
 
+/// The host the client asked for (Host header, without the port).
+fn request_host(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    let host = info.host();
+    host.rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(host, |(h, _)| h)
+        .to_ascii_lowercase()
+}
+
+/// `/stream` on a production host: spot on stream.binance.com, the legacy unrouted USD-M
+/// path (book data only, as the venue serves it since 2026-04) on fstream.binance.com.
+async fn binance_ws_by_host(
+    req: HttpRequest,
+    body: web::Payload,
+    shared: Data,
+) -> actix_web::Result<HttpResponse> {
+    if request_host(&req).starts_with("fstream.") {
+        binance_ws(
+            req,
+            body,
+            shared,
+            Exchange::BinanceUsdM,
+            BinanceRoute::Public,
+        )
+        .await
+    } else {
+        binance_ws(req, body, shared, Exchange::Binance, BinanceRoute::All).await
+    }
+}
+
 async fn binance_ws(
     req: HttpRequest,
     body: web::Payload,
     shared: Data,
+    exchange: Exchange,
+    route: BinanceRoute,
 ) -> actix_web::Result<HttpResponse> {
     // A replay serves whatever was recorded, whatever the client asks for.
     let replay = shared.lock().replay.is_some();
@@ -407,6 +521,8 @@ async fn binance_ws(
         Ok(BinanceSession::default())
     } else {
         BinanceSession::open(
+            exchange,
+            route,
             req.query_string(),
             shared.config.binance_max_streams_per_connection,
         )
@@ -452,9 +568,11 @@ fn json_response(status: actix_web::http::StatusCode, body: String) -> HttpRespo
         .body(body)
 }
 
-/// `GET /api/v3/depth?symbol=..&limit=..` (§1.7).
-async fn binance_depth(req: HttpRequest, shared: Data) -> HttpResponse {
+/// `GET /api/v3/depth?symbol=..&limit=..` (spot, §1.7) and `GET /fapi/v1/depth` (USD-M,
+/// §1.9: `limit` one of 5, 10, 20, 50, 100, 500, 1000).
+async fn binance_depth(req: HttpRequest, shared: Data, exchange: Exchange) -> HttpResponse {
     use actix_web::http::StatusCode;
+    let usdm = exchange == Exchange::BinanceUsdM;
     let query = req.query_string();
     let Some(symbol) = query_param(query, "symbol").filter(|s| !s.is_empty()) else {
         return json_response(
@@ -463,7 +581,15 @@ async fn binance_depth(req: HttpRequest, shared: Data) -> HttpResponse {
         );
     };
     let limit = match query_param(query, "limit").map(|l| l.parse::<usize>()) {
+        None if usdm => 500,
         None => 100,
+        Some(Ok(l)) if usdm && [5, 10, 20, 50, 100, 500, 1000].contains(&l) => l,
+        Some(Ok(_)) if usdm => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                r#"{"code":-4021,"msg":"Invalid depth limit."}"#.into(),
+            )
+        }
         Some(Ok(l)) if l > 0 => l.min(5000),
         Some(_) => {
             return json_response(
@@ -484,22 +610,27 @@ async fn binance_depth(req: HttpRequest, shared: Data) -> HttpResponse {
                 .body(r#"{"code":-1003,"msg":"Too many requests; current limit is 6000 request weight per 1 MINUTE."}"#);
         }
         st.rest_log.push((now, 200));
-        // REQUEST_WEIGHT of this call (section 1.7), counted per calendar minute.
-        let weight = match limit {
-            0..=100 => 5,
-            101..=500 => 25,
-            501..=1000 => 50,
-            _ => 250,
+        // REQUEST_WEIGHT of this call (sections 1.7 and 1.9), counted per calendar minute.
+        let weight = match (usdm, limit) {
+            (true, 0..=50) => 2,
+            (true, 51..=100) => 5,
+            (true, 101..=500) => 10,
+            (true, _) => 20,
+            (false, 0..=100) => 5,
+            (false, 101..=500) => 25,
+            (false, 501..=1000) => 50,
+            (false, _) => 250,
         };
         let minute = now_ms() / 60_000 * 60_000;
-        if st.rest_weight.0 != minute {
-            st.rest_weight = (minute, 0);
+        let counter = st.rest_weight.entry(exchange).or_insert((minute, 0));
+        if counter.0 != minute {
+            *counter = (minute, 0);
         }
-        st.rest_weight.1 += weight;
-        let used = st.rest_weight.1;
+        counter.1 += weight;
+        let used = counter.1;
         let stale = st.stale_rest > 0;
         let key = symbol.to_lowercase();
-        let Some(m) = st.by_key(Exchange::Binance, &key) else {
+        let Some(m) = st.by_key(exchange, &key) else {
             return json_response(
                 StatusCode::BAD_REQUEST,
                 r#"{"code":-1121,"msg":"Invalid symbol."}"#.into(),
@@ -608,9 +739,13 @@ async fn ws_loop(
     let mut timer = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     let mut last_pong = Instant::now();
     let mut sent = false;
-    let limit = shared.config.binance_max_incoming_per_sec;
-    let mut incoming = (venue.exchange() == Exchange::Binance && limit > 0)
-        .then(|| crate::exchange::session::SendGate::new(limit, Duration::from_secs(1)));
+    let limit = match venue.exchange() {
+        Exchange::Binance => shared.config.binance_max_incoming_per_sec,
+        Exchange::BinanceUsdM => shared.config.binance_usdm_max_incoming_per_sec,
+        _ => 0,
+    };
+    let mut incoming =
+        (limit > 0).then(|| crate::exchange::session::SendGate::new(limit, Duration::from_secs(1)));
     let mut too_many = false;
     for f in initial {
         if session.text(f).await.is_err() {

@@ -27,7 +27,7 @@ impl VenueSession {
     /// The venue.
     pub fn exchange(&self) -> Exchange {
         match self {
-            VenueSession::Binance(_) => Exchange::Binance,
+            VenueSession::Binance(s) => s.exchange,
             VenueSession::Kraken(_) => Exchange::Kraken,
             VenueSession::Poloniex(_) => Exchange::Poloniex,
         }
@@ -92,12 +92,52 @@ pub fn query_param(query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| percent_decode(v))
 }
 
-/// A Binance combined-stream connection (§1.1, §1.5).
-#[derive(Debug, Default)]
+/// Which streams a Binance connection delivers, by the path it was opened on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BinanceRoute {
+    /// Spot: every stream.
+    #[default]
+    All,
+    /// USD-M `/public` (and the legacy unrouted path): high-frequency book data only
+    /// (`@depth…`, `@bookTicker`).
+    Public,
+    /// USD-M `/market`: regular market data (`@aggTrade`).
+    Market,
+}
+
+impl BinanceRoute {
+    /// Whether a stream with this suffix is delivered. As on the venue, a stream on the
+    /// wrong path is accepted and silently never delivered.
+    fn delivers(self, suffix: &str) -> bool {
+        match self {
+            BinanceRoute::All => true,
+            BinanceRoute::Public => matches!(suffix, "depth@100ms" | "depth" | "bookTicker"),
+            BinanceRoute::Market => suffix == "aggTrade",
+        }
+    }
+}
+
+/// A Binance combined-stream connection (§1.1, §1.5; USD-M §1.9).
+#[derive(Debug)]
 pub struct BinanceSession {
     streams: Vec<String>,
     /// Streams one connection may carry (Binance: 1024); 0 is no limit.
     max_streams: usize,
+    /// Spot or USD-M.
+    exchange: Exchange,
+    /// Which streams the path it was opened on delivers.
+    route: BinanceRoute,
+}
+
+impl Default for BinanceSession {
+    fn default() -> Self {
+        BinanceSession {
+            streams: Vec::new(),
+            max_streams: 0,
+            exchange: Exchange::Binance,
+            route: BinanceRoute::All,
+        }
+    }
 }
 
 /// A well-formed stream name. As on the real venue, a symbol that is not listed is accepted
@@ -116,11 +156,19 @@ fn binance_stream_ok(stream: &str) -> bool {
 }
 
 impl BinanceSession {
-    /// A connection to `/stream?<query>`; a malformed stream name is an error text.
-    pub fn open(query: &str, max_streams: usize) -> Result<Self, String> {
+    /// A connection to `/stream?<query>` of `exchange` (Binance or USD-M) on `route`; a
+    /// malformed stream name is an error text.
+    pub fn open(
+        exchange: Exchange,
+        route: BinanceRoute,
+        query: &str,
+        max_streams: usize,
+    ) -> Result<Self, String> {
         let mut s = BinanceSession {
             streams: Vec::new(),
             max_streams,
+            exchange,
+            route,
         };
         let streams = query_param(query, "streams").unwrap_or_default();
         for name in streams.split('/').filter(|n| !n.is_empty()) {
@@ -215,8 +263,14 @@ impl BinanceSession {
         else {
             return Vec::new();
         };
+        if tick.exchange != self.exchange {
+            return Vec::new();
+        }
         let mut out = Vec::new();
         let mine = |suffix: &str| {
+            if !self.route.delivers(suffix) {
+                return None;
+            }
             self.streams.iter().find(|s| {
                 s.split_once('@')
                     .is_some_and(|(sym, suf)| sym == tick.key && suf == suffix)

@@ -235,6 +235,7 @@ impl SimMarket {
         let mut book_ticker = None;
         let n = step.changes() as u64;
         if n > 0 {
+            let prev = self.update_id;
             let first = self.update_id + 1;
             self.update_id += n;
             self.history.push(self.update_id, &step.bids, &step.asks);
@@ -244,6 +245,7 @@ impl SimMarket {
                 ms,
                 first,
                 self.update_id,
+                (self.exchange == Exchange::BinanceUsdM).then_some(prev),
                 &step,
             );
             depth = vec![data; self.copies()];
@@ -470,8 +472,9 @@ pub struct State {
     pub throttle_rest: u32,
     /// Every Binance REST depth request: when, and the HTTP status answered.
     pub rest_log: Vec<(std::time::Instant, u16)>,
-    /// REQUEST_WEIGHT used in the current minute: (minute start in ms, weight).
-    pub rest_weight: (u64, u64),
+    /// REQUEST_WEIGHT used in the current minute per venue (spot and USD-M count
+    /// separately): (minute start in ms, weight).
+    pub rest_weight: std::collections::HashMap<Exchange, (u64, u64)>,
     /// Kraken `connection_id`s.
     pub next_connection: u64,
     /// Replay mode: the venue, the frames every connection gets, one per pace.
@@ -530,6 +533,7 @@ impl Shared {
             (Exchange::Binance, &config.binance),
             (Exchange::Kraken, &config.kraken),
             (Exchange::Poloniex, &config.poloniex),
+            (Exchange::BinanceUsdM, &config.binance_usdm),
         ];
         for (v, (exchange, symbols)) in venues.into_iter().enumerate() {
             for (i, symbol) in symbols.iter().enumerate() {
@@ -551,7 +555,7 @@ impl Shared {
                 stale_rest: 0,
                 throttle_rest: 0,
                 rest_log: Vec::new(),
-                rest_weight: (0, 0),
+                rest_weight: Default::default(),
                 next_connection: 1,
                 replay: None,
             }),

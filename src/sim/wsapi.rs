@@ -72,6 +72,8 @@ pub struct WsApiSimConfig {
     pub ping_interval: Duration,
     /// Length of a 418 ban.
     pub ban_ms: u64,
+    /// Serve wss:// with this identity (see [`SimTls`](super::SimTls)) instead of ws://.
+    pub tls: Option<super::SimTls>,
 }
 
 impl WsApiSimConfig {
@@ -94,6 +96,7 @@ impl WsApiSimConfig {
             orders_per_day: 160_000,
             ping_interval: Duration::from_secs(20),
             ban_ms: 120_000,
+            tls: None,
         }
     }
 }
@@ -219,6 +222,7 @@ struct Conn {
 #[derive(Clone)]
 pub struct WsApiSim {
     addr: SocketAddr,
+    tls: bool,
     shared: Arc<Shared>,
     handle: actix_web::dev::ServerHandle,
 }
@@ -234,6 +238,7 @@ impl std::fmt::Debug for WsApiSim {
 impl WsApiSim {
     /// Binds `127.0.0.1:0` and starts serving (call inside an actix system).
     pub fn start(cfg: WsApiSimConfig) -> std::io::Result<Self> {
+        let tls = cfg.tls.clone();
         let (drop_tx, _) = watch::channel(0u64);
         let (freeze_tx, _) = watch::channel(0u64);
         let (shutdown_tx, _) = watch::channel(0u64);
@@ -262,22 +267,27 @@ impl WsApiSim {
         })
         .workers(1)
         .disable_signals()
-        .shutdown_timeout(1)
-        .bind(("127.0.0.1", 0))?;
+        .shutdown_timeout(1);
+        let server = match &tls {
+            Some(t) => server.bind_rustls_0_23(("127.0.0.1", 0), t.server_config())?,
+            None => server.bind(("127.0.0.1", 0))?,
+        };
         let addr = server.addrs()[0];
         let server = server.run();
         let handle = server.handle();
         actix_rt::spawn(server);
         Ok(Self {
             addr,
+            tls: tls.is_some(),
             shared,
             handle,
         })
     }
 
-    /// The endpoint, `ws://127.0.0.1:PORT/ws-api/v3`.
+    /// The endpoint, `ws://127.0.0.1:PORT/ws-api/v3` (`wss://` with TLS).
     pub fn url(&self) -> String {
-        format!("ws://{}/ws-api/v3", self.addr)
+        let scheme = if self.tls { "wss" } else { "ws" };
+        format!("{scheme}://{}/ws-api/v3", self.addr)
     }
 
     /// The bound address.

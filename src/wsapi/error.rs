@@ -116,6 +116,9 @@ pub enum WsApiError {
     Credentials(CredentialsError),
     /// Could not connect, or the peer violated the protocol (unparsable frame, ...).
     Protocol(String),
+    /// A setting that cannot work (a bad URL, a root certificate that cannot be read, a
+    /// server certificate not trusted for the host name). Terminal.
+    Config(String),
 }
 
 impl WsApiError {
@@ -124,7 +127,7 @@ impl WsApiError {
     /// disconnects are not terminal: wait or retry.
     pub fn is_terminal(&self) -> bool {
         match self {
-            Self::Credentials(_) | Self::Stopped => true,
+            Self::Credentials(_) | Self::Stopped | Self::Config(_) => true,
             Self::Api { status, code, .. } => {
                 // 5xx and the "busy/timeout/too many" family are transient.
                 use codes::*;
@@ -179,6 +182,7 @@ impl fmt::Display for WsApiError {
             Self::Stopped => f.write_str("session stopped"),
             Self::Credentials(e) => write!(f, "credentials: {e}"),
             Self::Protocol(e) => write!(f, "protocol error: {e}"),
+            Self::Config(e) => write!(f, "configuration: {e}"),
         }
     }
 }

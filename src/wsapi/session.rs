@@ -61,6 +61,9 @@ pub struct WsApiConfig {
     /// windows) by the measured server clock offset, avoiding `-1021` with a skewed local
     /// clock. Costs weight 1 and one round trip per connect. Off by default.
     pub sync_time: bool,
+    /// Extra trust anchors and host overrides (see [`WsApiConfig::root_certificate`] and
+    /// [`WsApiConfig::resolve`]), shared with the market-data engine's TLS client.
+    pub net: crate::net::NetOptions,
 }
 
 impl std::fmt::Debug for WsApiConfig {
@@ -72,6 +75,7 @@ impl std::fmt::Debug for WsApiConfig {
             .field("recv_window_ms", &self.recv_window_ms)
             .field("logon", &self.logon)
             .field("sync_time", &self.sync_time)
+            .field("net", &self.net)
             .finish_non_exhaustive()
     }
 }
@@ -92,7 +96,22 @@ impl WsApiConfig {
             logon: true,
             connect_timeout: Duration::from_secs(10),
             sync_time: false,
+            net: crate::net::NetOptions::default(),
         }
+    }
+
+    /// Trusts the certificates in `pem` in addition to the webpki roots (a test CA, a
+    /// TLS-inspecting proxy). A PEM without a usable certificate fails `connect`.
+    pub fn root_certificate(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.net.add_root_pem_later(pem);
+        self
+    }
+
+    /// Connects to `addr` whenever the URL names `host:port` (curl's `--resolve`); the URL,
+    /// SNI, certificate check and Host header are unchanged.
+    pub fn resolve(mut self, host: &str, port: u16, addr: std::net::SocketAddr) -> Self {
+        self.net.resolve_later(host, port, addr);
+        self
     }
 
     /// The production endpoint.
@@ -232,6 +251,8 @@ type WsSink = Pin<Box<dyn Sink<WsMessage, Error = WsProtocolError>>>;
 /// [`WsApiClient::addr`] for embedding.
 pub struct SessionActor {
     cfg: WsApiConfig,
+    /// The TLS client configuration (built once from `cfg.net`).
+    transport: crate::net::Transport,
     ids: IdGenerator,
     limiter: RateLimiter,
     pending: PendingTable<Waiter>,
@@ -310,13 +331,16 @@ impl SessionActor {
         let gen = self.gen;
         let url = self.cfg.url.clone();
         let timeout = self.cfg.connect_timeout;
+        let transport = self.transport.clone();
         tracing::debug!(%url, gen, "wsapi: connecting");
         let fut = async move {
-            let client = awc::Client::builder()
-                .connector(awc::Connector::new().rustls_0_23(tls_config()))
-                .timeout(timeout)
-                .finish();
-            client.ws(url).max_frame_size(16 << 20).connect().await
+            let client = transport.client(timeout);
+            client
+                .ws(url.as_str())
+                .max_frame_size(16 << 20)
+                .connect()
+                .await
+                .map_err(|e| crate::net::classify_ws_error(&url, &e))
         };
         ctx.spawn(fut.into_actor(self).map(move |res, act, ctx| {
             if gen != act.gen || act.phase == Phase::Stopped {
@@ -325,9 +349,12 @@ impl SessionActor {
             match res {
                 Ok((_resp, framed)) => act.on_connected(gen, framed, ctx),
                 Err(e) => {
-                    tracing::warn!(error = %e, "wsapi: connect failed");
-                    let err =
-                        WsApiError::Protocol(format!("connect to {} failed: {e}", act.cfg.url));
+                    tracing::warn!(error = %e.reason, terminal = e.terminal, "wsapi: connect failed");
+                    let err = if e.terminal {
+                        WsApiError::Config(e.reason)
+                    } else {
+                        WsApiError::Protocol(e.reason)
+                    };
                     if let Some(tx) = act.first_ready.take() {
                         let _ = tx.send(Err(err));
                         act.shutdown(ctx);
@@ -767,21 +794,6 @@ impl SessionActor {
     }
 }
 
-fn tls_config() -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let mut cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("ring supports the default protocol versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    // WebSocket upgrades need HTTP/1.1.
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Arc::new(cfg)
-}
-
 impl Actor for SessionActor {
     type Context = Context<Self>;
 
@@ -881,7 +893,15 @@ impl WsApiClient {
     /// Starts the session and waits until it is ready (connected, and logged on for Ed25519
     /// keys). A connect failure or a rejected logon is returned here, at start.
     pub async fn connect(cfg: WsApiConfig) -> Result<Self, WsApiError> {
-        let (client, ready) = Self::spawn(cfg);
+        let transport = cfg
+            .net
+            .transport()
+            .map_err(|e| WsApiError::Config(e.to_string()))?;
+        url::Url::parse(&cfg.url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "ws" | "wss") && u.host_str().is_some())
+            .ok_or_else(|| WsApiError::Config(format!("bad WS API URL {:?}", cfg.url)))?;
+        let (client, ready) = Self::spawn(cfg, transport);
         match ready.await {
             Ok(Ok(())) => Ok(client),
             Ok(Err(e)) => Err(e),
@@ -889,7 +909,10 @@ impl WsApiClient {
         }
     }
 
-    fn spawn(cfg: WsApiConfig) -> (Self, oneshot::Receiver<Result<(), WsApiError>>) {
+    fn spawn(
+        cfg: WsApiConfig,
+        transport: crate::net::Transport,
+    ) -> (Self, oneshot::Receiver<Result<(), WsApiError>>) {
         let (ready_tx, ready_rx) = oneshot::channel();
         let (state_tx, state_rx) = watch::channel(SessionState::initial());
         let (events_tx, _) = broadcast::channel(1024);
@@ -915,6 +938,7 @@ impl WsApiClient {
             state_tx,
             events_tx: events_tx.clone(),
             cfg,
+            transport,
         };
         let addr = actor.start();
         (

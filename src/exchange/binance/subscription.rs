@@ -8,8 +8,9 @@ use crate::types::Symbol;
 pub const SPOT_WS: &str = "wss://stream.binance.com:9443";
 /// Production spot REST base.
 pub const SPOT_REST: &str = "https://api.binance.com";
-/// Production USD-M book-data stream base (routed `/public` path since 2026-04).
-pub const USDM_WS: &str = "wss://fstream.binance.com/public";
+/// Production USD-M stream host; connections add the routed path of what they carry
+/// (`/public` for book data, `/market` for trades: see `exchange::session::route`).
+pub const USDM_WS: &str = "wss://fstream.binance.com";
 /// Production USD-M REST base.
 pub const USDM_REST: &str = "https://fapi.binance.com";
 
