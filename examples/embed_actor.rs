@@ -4,9 +4,11 @@
 //! cargo run --example embed_actor       # built-in simulator, 3 seconds
 //! ```
 
+#[path = "support/mod.rs"]
+mod support;
+
 use actix::prelude::*;
 use marketfeed::engine::Engine;
-use marketfeed::exchange::session::Endpoint;
 use marketfeed::runtime::events::{FeedEvent, StreamKind, Subscription};
 use marketfeed::sim::{SimConfig, Simulator};
 use marketfeed::{Exchange, Symbol};
@@ -62,19 +64,18 @@ impl Handler<Counters> for Strategy {
     }
 }
 
+/// Delivers the engine's events into an actor of your own, on the built-in simulator.
+#[derive(clap::Parser, Debug)]
+#[command(name = "embed_actor")]
+struct Args {}
+
 #[actix_rt::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    <Args as clap::Parser>::parse();
+    support::init_logs();
     let sim = Simulator::start(SimConfig::default()).await?;
     println!("Running on the built-in exchange simulator");
-    let engine = Engine::builder()
-        .endpoint(
-            Exchange::Binance,
-            Endpoint {
-                ws: sim.binance_ws_base(),
-                rest: Some(sim.binance_rest_base()),
-            },
-        )
-        .start()?;
+    let engine = Engine::builder().endpoints(sim.endpoints()).start()?;
     let strategy = Strategy::default().start();
     let btc = Symbol::parse("BTC-USDT")?;
     let sub = Subscription::new()

@@ -10,80 +10,52 @@
 //! * `--book-depth N`: levels kept per side (default: the depth in the capture's subscribe
 //!   request, else the venue's default).
 
+#[path = "support/mod.rs"]
+mod support;
+
+use clap::Parser;
 use marketfeed::replay::{book_line, replay, ReplayEvent, ReplayOptions};
 use marketfeed::Outcome;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: replay <ws-capture> [<http-capture>] [--venue NAME] [--depth N] [--book-depth N]";
-
-struct Args {
+struct Replay {
     ws: String,
     http: Option<String>,
     options: ReplayOptions,
     top: usize,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut files = Vec::new();
-    let mut options = ReplayOptions {
-        venue: None,
-        book_depth: None,
-    };
-    let mut top = 10;
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--venue" => {
-                options.venue = Some(value("--venue")?.parse().map_err(|e| format!("{e}"))?)
-            }
-            "--depth" => {
-                top = value("--depth")?
-                    .parse()
-                    .map_err(|_| "--depth takes a positive number")?;
-                if top == 0 {
-                    return Err("--depth takes a positive number".into());
-                }
-            }
-            "--book-depth" => {
-                let d: usize = value("--book-depth")?
-                    .parse()
-                    .map_err(|_| "--book-depth takes a positive number")?;
-                if d == 0 {
-                    return Err("--book-depth takes a positive number".into());
-                }
-                options.book_depth = Some(d);
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            flag if flag.starts_with("--") => {
-                return Err(format!("unknown option {flag}\n{USAGE}"))
-            }
-            file => files.push(file.to_string()),
-        }
-    }
-    let mut files = files.into_iter();
-    let ws = files.next().ok_or(USAGE)?;
-    let http = files.next();
-    if files.next().is_some() {
-        return Err(format!("too many files\n{USAGE}"));
-    }
-    Ok(Args {
-        ws,
-        http,
-        options,
-        top,
-    })
+/// Replays a recorded capture and prints NDJSON book lines and a summary.
+#[derive(Parser, Debug)]
+#[command(name = "replay")]
+struct Args {
+    /// The WebSocket capture (cryptofeed raw format).
+    ws: String,
+    /// The REST capture with the Binance snapshots.
+    http: Option<String>,
+    /// binance, binance-usdm, kraken or poloniex (default: from the capture's URL line).
+    #[arg(long, value_parser = |s: &str| s.parse::<marketfeed::Exchange>().map_err(|e| e.to_string()))]
+    venue: Option<marketfeed::Exchange>,
+    /// Levels per side printed.
+    #[arg(long = "depth", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    top: u64,
+    /// Levels kept per side (default: the capture's subscribed depth, else the venue's).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    book_depth: Option<u64>,
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
+    let cli = Args::parse();
+    support::init_logs();
+    let args = Replay {
+        options: ReplayOptions {
+            venue: cli.venue,
+            book_depth: cli.book_depth.map(|d| d as usize),
+        },
+        top: cli.top as usize,
+        ws: cli.ws,
+        http: cli.http,
     };
     let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
     let (ws, http) = match (read(&args.ws), args.http.as_deref().map(read).transpose()) {

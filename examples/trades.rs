@@ -5,6 +5,10 @@
 //! cargo run --example trades -- --seconds 20 --live binance:BTC-USDT kraken:BTC/USD
 //! ```
 
+#[path = "support/mod.rs"]
+mod support;
+
+use clap::Parser;
 use marketfeed::engine::Engine;
 use marketfeed::runtime::events::{parse_market, FeedEvent, StreamKind, Subscription};
 use marketfeed::sim::{SimConfig, Simulator};
@@ -12,30 +16,22 @@ use marketfeed::{Exchange, Symbol, TakerSide};
 use std::process::ExitCode;
 use std::time::Duration;
 
+/// Public trades as they happen, on the built-in simulator unless --live names markets.
+#[derive(Parser, Debug)]
+#[command(name = "trades")]
+struct Args {
+    /// How long to run, in seconds.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    seconds: u64,
+    /// Markets on the real exchanges (exchange:SYMBOL).
+    #[arg(long, num_args = 1.., value_parser = |s: &str| parse_market(s).map_err(|e| e.to_string()))]
+    live: Vec<(Exchange, Symbol)>,
+}
+
 #[actix_rt::main]
 async fn main() -> ExitCode {
-    let mut seconds = 5u64;
-    let mut live = Vec::new();
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--seconds" => match it.next().and_then(|v| v.parse().ok()) {
-                Some(s) if s > 0 => seconds = s,
-                _ => {
-                    eprintln!("--seconds takes a positive number");
-                    return ExitCode::from(2);
-                }
-            },
-            "--live" => {}
-            m => match parse_market(m) {
-                Ok(m) => live.push(m),
-                Err(e) => {
-                    eprintln!("{e}\nusage: trades [--seconds N] [--live exchange:SYMBOL ...]");
-                    return ExitCode::from(2);
-                }
-            },
-        }
-    }
+    let Args { seconds, live } = Args::parse();
+    support::init_logs();
     let mut builder = Engine::builder();
     let mut sim = None;
     let markets = if live.is_empty() {

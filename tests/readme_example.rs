@@ -63,3 +63,22 @@ async fn readme_simulator_example() -> std::io::Result<()> {
     sim.stop();
     Ok(())
 }
+
+/// The README's TLS simulator example (production endpoints resolved to the simulator),
+/// compiled; `tests/dress_rehearsal.rs` runs the same setup.
+#[cfg(feature = "sim")]
+#[allow(dead_code)]
+async fn readme_tls_simulator_example() -> Result<(), Box<dyn std::error::Error>> {
+    use marketfeed::sim::{SimConfig, SimTls, Simulator};
+    let sim = Simulator::start(SimConfig {
+        tls: Some(SimTls::generate(&[])?),
+        ..SimConfig::default()
+    })
+    .await?;
+    let mut builder = marketfeed::engine::Engine::builder().root_certificate(sim.ca_pem().unwrap());
+    for (host, port, addr) in sim.production_resolves() {
+        builder = builder.resolve(&host, port, addr);
+    }
+    let _engine = builder.start()?;
+    Ok(())
+}
