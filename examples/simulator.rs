@@ -80,8 +80,8 @@ async fn main() -> ExitCode {
     println!("simulator listening on {}", sim.local_addr());
     for (exchange, ep) in sim.endpoints() {
         match &ep.rest {
-            Some(rest) => println!("  {exchange:<13} ws {}  rest {rest}", ep.ws),
-            None => println!("  {exchange:<13} ws {}", ep.ws),
+            Some(rest) => println!("  {:<13} ws {}  rest {rest}", exchange.as_str(), ep.ws),
+            None => println!("  {:<13} ws {}", exchange.as_str(), ep.ws),
         }
     }
     if let Some(tls) = &tls {

@@ -11,7 +11,7 @@ use engine_common::*;
 use marketfeed::engine::{Engine, EngineBuilder};
 use marketfeed::exchange::session::Endpoint;
 use marketfeed::runtime::backoff::Backoff;
-use marketfeed::runtime::events::{FeedEvent, FeedStatus, StreamKind, Subscription};
+use marketfeed::runtime::events::{BookState, FeedEvent, FeedStatus, StreamKind, Subscription};
 use marketfeed::runtime::EngineError;
 use marketfeed::sim::{SimConfig, SimTls, Simulator, WsApiSim, WsApiSimConfig};
 use marketfeed::wsapi::{SystemClock, WsApiClient, WsApiConfig, WsApiError};
@@ -169,6 +169,16 @@ async fn untrusted_certificate_is_terminal_and_not_retried() {
     };
     assert!(reason.contains("not trusted"), "{reason}");
     assert!(reason.contains("wss://ws.kraken.com/v2"), "{reason}");
+    // The book says so too (not "resyncing": no fresh snapshot is on its way).
+    let btc = sym("BTC-USDT");
+    wait_for(&mut feed, Duration::from_secs(5), "book Failed", |e| {
+        is_status(e, Exchange::Kraken, Some(&btc), |s| {
+            matches!(s, FeedStatus::Failed { .. })
+        })
+    })
+    .await;
+    let q = engine.book(Exchange::Kraken, &btc, 5).await.unwrap();
+    assert!(matches!(q.state, BookState::Failed(_)), "{}", q.state);
     // No reconnect loop: nothing but silence for a while (the backoff would retry in 50 ms).
     let quiet = actix_rt::time::timeout(Duration::from_millis(800), async {
         loop {

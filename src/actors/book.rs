@@ -56,6 +56,8 @@ pub struct BookActor {
     last_received: Timestamp,
     /// Set when the venue does not list the symbol: (code, message). Terminal.
     rejected: Option<(Option<i64>, String)>,
+    /// The connection failed for good (terminal); cleared when it comes up again.
+    failed: Option<String>,
 }
 
 impl BookActor {
@@ -91,12 +93,16 @@ impl BookActor {
             rng: SplitMix64::new(seed),
             last_received: Timestamp::default(),
             rejected: None,
+            failed: None,
         }
     }
 
     fn state(&self) -> BookState {
         if let Some((_, message)) = &self.rejected {
             return BookState::Rejected(message.clone());
+        }
+        if let Some(reason) = &self.failed {
+            return BookState::Failed(reason.clone());
         }
         match self.tracker.state() {
             SyncState::Syncing => BookState::Syncing,
@@ -124,6 +130,7 @@ impl BookActor {
                 code: self.rejected.as_ref().and_then(|r| r.0),
                 message,
             },
+            BookState::Failed(reason) => FeedStatus::Failed { reason },
         };
         tracing::debug!(exchange = %self.exchange, symbol = %self.symbol, ?status, "book state");
         self.status(status);
@@ -443,12 +450,16 @@ impl Handler<ConnectionChange> for BookActor {
             return;
         }
         match msg {
-            ConnectionChange::Down { reason } => {
+            ConnectionChange::Down { reason, terminal } => {
+                self.failed = terminal.then(|| reason.clone());
                 self.tracker.reset(ResyncReason::Disconnected(reason));
                 self.fetching = false;
                 self.publish_state_change();
             }
             ConnectionChange::Up => {
+                if self.failed.take().is_some() {
+                    self.publish_state_change();
+                }
                 if matches!(self.exchange, Exchange::Binance | Exchange::BinanceUsdM) {
                     ctx.run_later(QUIET_SNAPSHOT_AFTER, |act, ctx| {
                         // Still nothing: no diff arrived, so no fetch was asked for.

@@ -270,6 +270,7 @@ impl ConnectionActor {
         for book in self.books.values() {
             book.do_send(ConnectionChange::Down {
                 reason: reason.clone(),
+                terminal,
             });
         }
         if terminal {

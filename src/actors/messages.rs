@@ -26,6 +26,8 @@ pub enum ConnectionChange {
     Down {
         /// Why.
         reason: String,
+        /// The connection will not be retried (see `FeedStatus::Failed`).
+        terminal: bool,
     },
     /// Open and subscribed.
     Up,

@@ -18,6 +18,9 @@ pub enum BookState {
     Resyncing(String),
     /// The venue does not list the symbol; the book stays empty and is not retried.
     Rejected(String),
+    /// Its connection cannot succeed as configured (e.g. an untrusted certificate); not
+    /// retried until the market is subscribed again.
+    Failed(String),
 }
 
 impl fmt::Display for BookState {
@@ -27,6 +30,7 @@ impl fmt::Display for BookState {
             BookState::Live => f.write_str("live"),
             BookState::Resyncing(r) => write!(f, "resyncing ({r})"),
             BookState::Rejected(r) => write!(f, "rejected ({r})"),
+            BookState::Failed(r) => write!(f, "failed ({r})"),
         }
     }
 }

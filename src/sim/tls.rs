@@ -122,11 +122,16 @@ impl SimTls {
     }
 }
 
-/// `(host, port, addr)` for every production host: resolve each of them to `addr` (e.g.
-/// `EngineBuilder::resolve`) to run production URLs against a simulator on `addr`.
+/// `(host, port, addr)` for every production market-data host (the WS API host is served by
+/// [`WsApiSim`](super::WsApiSim), not the market simulator): resolve each of them to `addr`
+/// (e.g. `EngineBuilder::resolve`) to run production URLs against a simulator on `addr`.
 pub fn production_resolves(addr: SocketAddr) -> Vec<(String, u16, SocketAddr)> {
+    let wsapi_host = url::Url::parse(crate::wsapi::PRODUCTION_URL)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string));
     production_hosts()
         .into_iter()
+        .filter(|(h, _)| Some(h) != wsapi_host.as_ref())
         .map(|(h, p)| (h, p, addr))
         .collect()
 }
