@@ -220,54 +220,14 @@ pub fn replay(
     options: &ReplayOptions,
     mut sink: impl FnMut(&ReplayEvent<'_>),
 ) -> Result<Summary, ReplayError> {
-    let first_url = ws.lines().find_map(|l| match parse_capture_line(l) {
-        Ok(CaptureLine::Open { url }) => Some(url),
-        _ => None,
-    });
-    let exchange = match options.venue.or_else(|| first_url.and_then(venue_of_url)) {
-        Some(e) => e,
-        None => return Err(ReplayError::UnknownVenue(first_url.map(str::to_string))),
-    };
-    let mut r = Replayer {
-        exchange,
-        depth: options.book_depth,
-        trackers: HashMap::new(),
-        precisions: HashMap::new(),
-        snapshots: HashMap::new(),
-        wants_snapshot: HashMap::new(),
-        summary: Summary::default(),
-        outcomes: Vec::new(),
-    };
+    let mut r = Replayer::new(ws, options)?;
     if let Some(http) = http {
         r.load_snapshots(http, &mut sink);
     }
     for (index, line) in ws.lines().enumerate() {
-        match parse_capture_line(line) {
-            Ok(CaptureLine::Received { ts, frame }) => {
-                r.deliver_due_snapshots(ts, &mut sink);
-                r.summary.frames += 1;
-                r.on_frame(index as u64, ts, frame, &mut sink);
-            }
-            Ok(CaptureLine::Sent { body, .. }) if r.depth.is_none() => {
-                r.depth = subscribed_depth(body);
-            }
-            Ok(_) => {}
-            Err(e) => {
-                r.summary.parse_errors += 1;
-                sink(&ReplayEvent::BadLine(&e));
-            }
-        }
+        r.feed_line(index as u64, line, &mut sink);
     }
-    r.deliver_due_snapshots(Timestamp::from_unix_nanos(u64::MAX), &mut sink);
-    let mut unsynced: Vec<String> = r
-        .trackers
-        .values()
-        .filter(|t| !matches!(t.state(), exchange::SyncState::Live))
-        .map(|t| t.symbol().to_string())
-        .collect();
-    unsynced.sort();
-    r.summary.unsynced = unsynced;
-    Ok(r.summary)
+    Ok(r.finish(&mut sink))
 }
 
 /// The `depth` of a book subscription request, if the message is one.
@@ -277,7 +237,9 @@ fn subscribed_depth(body: &str) -> Option<usize> {
     sub.get("depth")?.as_u64().map(|d| d as usize)
 }
 
-struct Replayer {
+/// A replay driven one capture line at a time (what [`replay`] does in a loop), for callers
+/// that time or inspect each frame (`examples/capture_bench.rs`).
+pub struct Replayer {
     exchange: Exchange,
     depth: Option<usize>,
     trackers: HashMap<Symbol, BookTracker>,
@@ -289,7 +251,80 @@ struct Replayer {
 }
 
 impl Replayer {
-    fn load_snapshots(&mut self, http: &str, sink: &mut impl FnMut(&ReplayEvent<'_>)) {
+    /// A replayer for the capture `ws` (its URL line names the venue unless
+    /// `options.venue` does).
+    pub fn new(ws: &str, options: &ReplayOptions) -> Result<Replayer, ReplayError> {
+        let first_url = ws.lines().find_map(|l| match parse_capture_line(l) {
+            Ok(CaptureLine::Open { url }) => Some(url),
+            _ => None,
+        });
+        let exchange = match options.venue.or_else(|| first_url.and_then(venue_of_url)) {
+            Some(e) => e,
+            None => return Err(ReplayError::UnknownVenue(first_url.map(str::to_string))),
+        };
+        Ok(Replayer {
+            exchange,
+            depth: options.book_depth,
+            trackers: HashMap::new(),
+            precisions: HashMap::new(),
+            snapshots: HashMap::new(),
+            wants_snapshot: HashMap::new(),
+            summary: Summary::default(),
+            outcomes: Vec::new(),
+        })
+    }
+
+    /// The venue replayed.
+    pub fn exchange(&self) -> Exchange {
+        self.exchange
+    }
+
+    /// Feeds line `index` of the capture: a received frame is parsed and applied (after any
+    /// REST snapshot whose receive time it passed), a subscribe request sets the depth.
+    pub fn feed_line(&mut self, index: u64, line: &str, sink: &mut impl FnMut(&ReplayEvent<'_>)) {
+        match parse_capture_line(line) {
+            Ok(CaptureLine::Received { ts, frame }) => self.feed_frame(index, ts, frame, sink),
+            Ok(CaptureLine::Sent { body, .. }) if self.depth.is_none() => {
+                self.depth = subscribed_depth(body);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.summary.parse_errors += 1;
+                sink(&ReplayEvent::BadLine(&e));
+            }
+        }
+    }
+
+    /// Feeds one received frame (line `index`, received at `ts`): due REST snapshots first.
+    pub fn feed_frame(
+        &mut self,
+        index: u64,
+        ts: Timestamp,
+        frame: &str,
+        sink: &mut impl FnMut(&ReplayEvent<'_>),
+    ) {
+        self.deliver_due_snapshots(ts, sink);
+        self.summary.frames += 1;
+        self.on_frame(index, ts, frame, sink);
+    }
+
+    /// Delivers the snapshots still wanted and returns the summary.
+    pub fn finish(mut self, sink: &mut impl FnMut(&ReplayEvent<'_>)) -> Summary {
+        self.deliver_due_snapshots(Timestamp::from_unix_nanos(u64::MAX), sink);
+        let mut unsynced: Vec<String> = self
+            .trackers
+            .values()
+            .filter(|t| !matches!(t.state(), exchange::SyncState::Live))
+            .map(|t| t.symbol().to_string())
+            .collect();
+        unsynced.sort();
+        self.summary.unsynced = unsynced;
+        self.summary
+    }
+
+    /// Loads the REST snapshots of an http capture (Binance), delivered when a book asks
+    /// for one and their receive time is reached.
+    pub fn load_snapshots(&mut self, http: &str, sink: &mut impl FnMut(&ReplayEvent<'_>)) {
         for line in http.lines() {
             match parse_capture_line(line) {
                 Ok(CaptureLine::Http { url, ts, body }) => {
@@ -329,7 +364,15 @@ impl Replayer {
         })
     }
 
-    fn deliver_due_snapshots(&mut self, now: Timestamp, sink: &mut impl FnMut(&ReplayEvent<'_>)) {
+    /// Delivers the wanted REST snapshots received at or before `now`.
+    pub fn deliver_due_snapshots(
+        &mut self,
+        now: Timestamp,
+        sink: &mut impl FnMut(&ReplayEvent<'_>),
+    ) {
+        if !self.wants_snapshot.values().any(|w| *w) {
+            return;
+        }
         let wanted: Vec<Symbol> = self
             .wants_snapshot
             .iter()
