@@ -28,22 +28,29 @@
 //! # Ok(()) }
 //! ```
 
+pub mod calls;
 mod clock;
 mod credentials;
 mod error;
+pub mod events;
 pub mod limits;
 pub mod methods;
 pub mod protocol;
+pub mod results;
 mod session;
 pub mod sign;
+mod typed;
 
+pub use calls::{Method, NewOrder, OrderRef, OrderType, ResponseType, Side, TimeInForce};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{redact, write_template, Credentials, TEMPLATE};
 pub use error::{codes, CredentialsError, WsApiError};
+pub use events::{UserDataEvent, UserEvent};
 pub use limits::{Blocked, Cost, LimitUsage, RateLimit, RateLimitKind, RateLimiter};
-pub use methods::{
-    AccountStatus, Balance, Depth, ExchangeInfo, Level, NewOrder, Order, OrderRef, OrderType,
-    Security, ServerTime, SessionInfo, Side, Subscription, SymbolInfo, TickerPrice, TimeInForce,
+pub use methods::{method_info, method_spec, Group, MethodSpec, Security, SecurityType, METHODS};
+pub use results::{
+    AccountStatus, Balance, Depth, ExchangeInfo, Level, Order, OrderList, ServerTime, SessionInfo,
+    Subscription, SymbolInfo, TickerPrice,
 };
 pub use session::{
     Call, ConnectionStatus, SessionActor, SessionState, Stop, WsApiClient, WsApiConfig,
