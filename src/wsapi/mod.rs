@@ -14,7 +14,15 @@
 //!   `retryAfter` periods are honoured. [`SessionState`] tells whether the session is ready,
 //!   out of service (and until when) and whether orders are allowed.
 //!
-//! The pure parts ([`sign`], [`limits`], [`protocol`], [`methods`]) never read a clock or
+//! * the [`methods`] table gives every one of the 55 methods its security type, weight rule
+//!   and `ORDERS` count; a method it does not know is refused ([`WsApiError::UnknownMethod`])
+//!   unless the caller states its cost with [`WsApiClient::request_with`];
+//! * every method has a typed call in [`calls`] (sent with [`WsApiClient::call`]) and a typed
+//!   result in [`results`]; user data stream events are typed in [`events`] and arrive on
+//!   [`WsApiClient::user_data_events`], for several accounts on one connection, renewed
+//!   after a reconnect.
+//!
+//! The pure parts ([`sign`], [`limits`], [`protocol`], [`methods`], [`events`]) never read a clock or
 //! touch a socket; the session reads its [`Clock`] and passes time in.
 //!
 //! ```no_run
