@@ -351,7 +351,7 @@ fn client_and_simulator_agree_on_costs_everywhere() {
     for limit in [5, 100, 101, 499, 500, 501, 999, 1000, 1001, 4999, 5000] {
         grid.push(json!({"symbol": "BTCUSDT", "limit": limit}));
     }
-    for n in [1, 2, 19, 20, 21, 49, 50, 51, 99, 100, 101, 150] {
+    for n in [0, 1, 2, 19, 20, 21, 49, 50, 51, 99, 100, 101, 150] {
         grid.push(json!({"symbols": syms(n)}));
     }
     for m in METHODS {

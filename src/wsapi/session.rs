@@ -209,8 +209,8 @@ enum WaiterKind {
     User(Reply),
     Logon,
     TimeSync,
-    /// Resubscription of `subs[index]` after a reconnect.
-    Resubscribe(usize),
+    /// Resubscription of the account's stream (its API key) after a reconnect.
+    Resubscribe(String),
 }
 
 struct Waiter {
@@ -521,7 +521,8 @@ impl SessionActor {
                     "userDataStream.subscribe.signature"
                 }
             };
-            self.send_internal(method, params, WaiterKind::Resubscribe(index), 2);
+            let account = self.subs[index].account.clone();
+            self.send_internal(method, params, WaiterKind::Resubscribe(account), 2);
         }
     }
 
@@ -733,17 +734,19 @@ impl SessionActor {
                         let _ = reply.send(outcome);
                     }
                     Some(Waiter {
-                        kind: WaiterKind::Resubscribe(index),
+                        kind: WaiterKind::Resubscribe(account),
                         ..
                     }) => match outcome {
                         Ok(result) => {
                             let id = result.get("subscriptionId").and_then(Value::as_u64);
-                            if let Some(sub) = self.subs.get_mut(index) {
+                            if let Some(sub) = self.subs.iter_mut().find(|s| s.account == account) {
                                 sub.id = id;
                             }
-                            tracing::info!(index, ?id, "wsapi: user data stream resubscribed");
+                            tracing::info!(account = %redact(&account), ?id, "wsapi: user data stream resubscribed");
                         }
-                        Err(e) => tracing::warn!(error = %e, index, "wsapi: resubscribe failed"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, account = %redact(&account), "wsapi: resubscribe failed")
+                        }
                     },
                     Some(Waiter {
                         kind: WaiterKind::Logon,
@@ -891,8 +894,8 @@ impl SessionActor {
                     self.on_logon(Err(err), ctx);
                 }
                 WaiterKind::TimeSync => self.on_time_sync(Err(WsApiError::Timeout), 0, ctx),
-                WaiterKind::Resubscribe(index) => {
-                    tracing::warn!(index, "wsapi: resubscribe timed out");
+                WaiterKind::Resubscribe(account) => {
+                    tracing::warn!(account = %redact(&account), "wsapi: resubscribe timed out");
                 }
             }
         }

@@ -97,7 +97,8 @@ fn depth(p: &Params) -> u64 {
 
 fn ticker_24hr(p: &Params) -> u64 {
     match symbol_count(p) {
-        None => 80,
+        // No symbols (or an empty list): all symbols.
+        None | Some(0) => 80,
         Some(n) if n <= 20 => 2,
         Some(n) if n <= 100 => 40,
         Some(_) => 80,
