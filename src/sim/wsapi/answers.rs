@@ -11,6 +11,7 @@ type Params = Map<String, Value>;
 type Answer = Result<Value, (u16, i64, String)>;
 
 /// An order list the simulator keeps.
+#[derive(Clone)]
 pub(super) struct SimList {
     account: String,
     list_id: u64,
@@ -342,17 +343,8 @@ impl State {
             self.order_events(o, "CANCELED", now);
         }
         self.lists[index].done = true;
-        let v = self.list_json(&self.lists[index], true, now);
-        let l = SimList {
-            account: self.lists[index].account.clone(),
-            list_id: self.lists[index].list_id,
-            contingency: self.lists[index].contingency,
-            symbol: self.lists[index].symbol.clone(),
-            list_client_order_id: self.lists[index].list_client_order_id.clone(),
-            order_ids: ids,
-            done: true,
-            time: self.lists[index].time,
-        };
+        let l = self.lists[index].clone();
+        let v = self.list_json(&l, true, now);
         self.list_status_event(&l, now);
         v
     }
@@ -412,7 +404,7 @@ impl State {
                 .min(5);
                 Ok(Value::Array((0..n as u64).map(|i| {
                     let mut t = json!({"id": from + i, "price": f8(px), "qty": "0.50000000",
-                        "quoteQty": f8(px * 0.5), "time": now - 1000 + i, "isBuyerMaker": i % 2 == 0});
+                        "quoteQty": f8(px * 0.5), "time": now.saturating_sub(1000) + i, "isBuyerMaker": i % 2 == 0});
                     if method != "blockTrades.historical" {
                         t["isBestMatch"] = true.into();
                     }
@@ -424,7 +416,7 @@ impl State {
                 let px = price_of(s);
                 let n = limit(500).min(5) as u64;
                 Ok(Value::Array((0..n).map(|i| json!({"a": 5000 + i, "p": f8(px), "q": "1.00000000",
-                    "f": 9000 + 2 * i, "l": 9001 + 2 * i, "T": now - 1000 + i, "m": true, "M": true}))
+                    "f": 9000 + 2 * i, "l": 9001 + 2 * i, "T": now.saturating_sub(1000) + i, "m": true, "M": true}))
                     .collect()))
             }
             "klines" | "uiKlines" => {
@@ -439,7 +431,7 @@ impl State {
                     (0..n)
                         .rev()
                         .map(|i| {
-                            let open = start - i * 60_000;
+                            let open = start.saturating_sub(i * 60_000);
                             json!([
                                 open,
                                 f8(px),
@@ -472,7 +464,7 @@ impl State {
                 let (syms, single) = symbols(p)?;
                 let window = match method {
                     "ticker.tradingDay" => now - now % 86_400_000,
-                    _ => now - 86_400_000,
+                    _ => now.saturating_sub(86_400_000),
                 };
                 let stats = syms.iter().map(|s| {
                     let px = price_of(s);
