@@ -1091,8 +1091,8 @@ impl State {
                 if conn.subs.iter().any(|s| s.1 == account) {
                     return Err((
                         400,
-                        -2210,
-                        "Already subscribed to the user data stream of this account.".into(),
+                        -2035,
+                        "User Data Stream subscription already active.".into(),
                     ));
                 }
                 let id = conn.next_sub;
@@ -1110,7 +1110,11 @@ impl State {
                     .filter(|id| which.is_none_or(|w| w == *id))
                     .collect();
                 if which.is_some() && ended.is_empty() {
-                    return Err((400, -1100, "Invalid subscriptionId.".into()));
+                    return Err((
+                        400,
+                        -2036,
+                        "User Data Stream subscription not active.".into(),
+                    ));
                 }
                 conn.subs.retain(|s| !ended.contains(&s.0));
                 for id in ended {

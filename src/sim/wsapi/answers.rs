@@ -556,7 +556,10 @@ impl State {
                 let orig: f64 = self.orders[i].orig_qty.parse().unwrap_or(0.0);
                 let n: f64 = new_qty.parse().unwrap_or(0.0);
                 if !(n > 0.0 && n < orig) {
-                    return Err(bad(-2038, "Order amend (quantity increase) rejected."));
+                    return Err(bad(
+                        -2038,
+                        "Order amend (quantity increase) is not supported.",
+                    ));
                 }
                 let execution_id = self.next_trade_id;
                 self.next_trade_id += 1;
