@@ -7,13 +7,19 @@
 //! BINANCE_API_KEY=… BINANCE_PRIVATE_KEY_FILE=… cargo run --example ws_api -- --testnet
 //! ```
 //!
-//! Shows ping, time, a signed `order.test`, `account.status`, and the rate-limit usage.
+//! Shows ping, time, a signed `order.test`, `account.status`, the user data stream (subscribed
+//! by signature, typed events), an OTOCO order list (simulator and testnet only, never on
+//! production), and the rate-limit usage.
 
 use std::sync::Arc;
 
 use marketfeed::sim::{WsApiSim, WsApiSimConfig, TEST_HMAC_API_KEY, TEST_HMAC_SECRET};
+use std::time::Duration;
+
+use marketfeed::wsapi::calls::{OrderListPlaceOtoco, OrderType, TimeInForce};
 use marketfeed::wsapi::{
-    write_template, Credentials, NewOrder, Side, SystemClock, WsApiClient, WsApiConfig, WsApiError,
+    write_template, Credentials, NewOrder, Side, SystemClock, UserDataEvent, WsApiClient,
+    WsApiConfig, WsApiError,
 };
 
 fn usage() -> ! {
@@ -77,6 +83,9 @@ async fn run(testnet: bool, config_file: Option<String>) -> Result<(), WsApiErro
         let creds = Credentials::hmac(TEST_HMAC_API_KEY, TEST_HMAC_SECRET)?;
         (WsApiConfig::new(sim.url()).credentials(creds), Some(sim))
     };
+    // Orders are placed only where they cost nothing: the simulator or the testnet.
+    let may_place = cfg.url != marketfeed::wsapi::PRODUCTION_URL;
+    let creds = cfg.credentials.clone();
     println!("connecting to {} with {:?}", cfg.url, cfg.credentials);
     let client = WsApiClient::connect(cfg).await?;
     println!(
@@ -115,6 +124,10 @@ async fn run(testnet: bool, config_file: Option<String>) -> Result<(), WsApiErro
         nonzero.join(", ")
     );
 
+    if let (true, Some(creds)) = (may_place, creds) {
+        order_list_with_events(&client, &creds).await?;
+    }
+
     let state = client.state();
     println!(
         "rate-limit usage (status {:?}, orders allowed: {}):",
@@ -131,5 +144,74 @@ async fn run(testnet: bool, config_file: Option<String>) -> Result<(), WsApiErro
         );
     }
     client.stop().await;
+    Ok(())
+}
+
+/// Subscribes the account's user data stream by signature, places an OTOCO (a working buy
+/// that, once filled, arms a take-profit / stop-loss pair) and prints the typed events.
+async fn order_list_with_events(
+    client: &WsApiClient,
+    creds: &Credentials,
+) -> Result<(), WsApiError> {
+    let mut events = client.user_data_events();
+    let sub = client.user_data_subscribe_signature(creds).await?;
+    println!(
+        "userDataStream.subscribe.signature: subscriptionId={}",
+        sub.subscription_id
+    );
+    let d = |s: &str| s.parse().expect("decimal literal");
+    let list = client
+        .call(&OrderListPlaceOtoco {
+            symbol: "BTCUSDT".into(),
+            working_type: OrderType::Limit,
+            working_side: Side::Buy,
+            working_price: d("20000.00"),
+            working_quantity: d("0.001"),
+            working_time_in_force: Some(TimeInForce::Gtc),
+            pending_side: Side::Sell,
+            pending_quantity: d("0.001"),
+            pending_above_type: OrderType::LimitMaker,
+            pending_above_price: Some(d("90000.00")),
+            pending_below_type: Some(OrderType::StopLoss),
+            pending_below_stop_price: Some(d("15000.00")),
+            ..Default::default()
+        })
+        .await?;
+    println!(
+        "orderList.place.otoco: list {} ({}, {} orders, {})",
+        list.order_list_id,
+        list.contingency_type,
+        list.orders.len(),
+        list.list_order_status
+    );
+    // The list's events: one executionReport per order and a listStatus.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while let Ok(Ok(ev)) = tokio::time::timeout_at(deadline, events.recv()).await {
+        match ev.event {
+            UserDataEvent::ExecutionReport(r) => println!(
+                "  event executionReport: order {} {} {} {} @ {} ({})",
+                r.order_id, r.side, r.order_type, r.quantity, r.price, r.order_status
+            ),
+            UserDataEvent::ListStatus(l) => {
+                println!(
+                    "  event listStatus: list {} {} {}",
+                    l.order_list_id, l.contingency_type, l.list_order_status
+                );
+                break;
+            }
+            other => println!("  event {other:?}"),
+        }
+    }
+    let cancelled = client
+        .call(&marketfeed::wsapi::calls::OrderListCancel {
+            symbol: "BTCUSDT".into(),
+            order_list_id: Some(list.order_list_id),
+            ..Default::default()
+        })
+        .await?;
+    println!("orderList.cancel: {}", cancelled.list_order_status);
+    client
+        .user_data_unsubscribe(Some(sub.subscription_id))
+        .await?;
     Ok(())
 }

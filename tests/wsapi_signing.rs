@@ -211,3 +211,45 @@ fn debug_never_shows_secrets() {
     let e = Credentials::ed25519_pem("abc", &fixture("ed25519_rfc8032_test1.pem")).unwrap();
     assert!(!format!("{e:?}").contains("MC4CAQ"));
 }
+
+/// Regression (issue 10 item 9): `Auth::Signed` derived `Debug` and printed the whole API key.
+#[test]
+fn auth_debug_does_not_print_the_api_key() {
+    let key = marketfeed::wsapi::SigningKey::hmac(DOC_SECRET).unwrap();
+    let auth = marketfeed::wsapi::sign::Auth::Signed {
+        api_key: DOC_API_KEY,
+        key: &key,
+    };
+    let s = format!("{auth:?}");
+    assert!(!s.contains(DOC_API_KEY), "{s}");
+    assert!(!s.contains(DOC_SECRET), "{s}");
+    assert!(s.contains("***"), "{s}");
+}
+
+/// Regression (issue 10 item 9): a TOML parse error echoed the value of a secret written in
+/// the wrong field, unquoted, or in a field of another type.
+#[test]
+fn config_errors_never_echo_a_secret() {
+    const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+    let cases = [
+        // Unquoted secret.
+        format!("[binance]\napi_key = \"abc\"\nsecret_key = {SECRET}\n"),
+        // Secret in a boolean field.
+        format!("[binance]\napi_key = \"abc\"\ntestnet = \"{SECRET}\"\n"),
+        // Secret in a field that does not exist.
+        format!("[binance]\napi_key = \"abc\"\nsecret = \"{SECRET}\"\n"),
+        // Secret written as the key type.
+        format!("[binance]\napi_key = \"abc\"\nkey_type = \"{SECRET}\"\n"),
+        // Secret as the api_key with the wrong type (a table).
+        format!("[binance]\napi_key = {{ s = \"{SECRET}\" }}\n"),
+        // Secret on an unparsable line.
+        format!("[binance]\napi_key = \"abc\"\n{SECRET}\n"),
+    ];
+    for text in &cases {
+        let err = Credentials::from_toml_str(text, None).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        // Not even a long fragment of it.
+        assert!(!shown.contains(&SECRET[..12]), "{text:?} -> {shown}");
+        assert!(matches!(err, CredentialsError::Malformed { .. }), "{shown}");
+    }
+}

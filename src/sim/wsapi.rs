@@ -26,6 +26,9 @@ use tokio::sync::{mpsc, watch};
 
 use crate::wsapi::SharedClock;
 
+mod answers;
+mod table;
+
 /// API key of the built-in HMAC test account.
 pub const TEST_HMAC_API_KEY: &str =
     "simHmacApiKey0000000000000000000000000000000000000000000000000000";
@@ -130,6 +133,9 @@ pub struct SimStats {
 
 #[derive(Clone)]
 struct SimOrder {
+    /// API key of the account that placed it.
+    account: String,
+    order_list_id: i64,
     symbol: String,
     order_id: u64,
     client_order_id: String,
@@ -146,7 +152,7 @@ struct SimOrder {
 impl SimOrder {
     fn to_json(&self) -> Value {
         json!({
-            "symbol": self.symbol, "orderId": self.order_id, "orderListId": -1,
+            "symbol": self.symbol, "orderId": self.order_id, "orderListId": self.order_list_id,
             "clientOrderId": self.client_order_id, "price": self.price,
             "origQty": self.orig_qty, "executedQty": self.executed_qty,
             "cummulativeQuoteQty": "0.00000000", "status": self.status,
@@ -192,12 +198,22 @@ struct State {
     banned_until: u64,
     next_order_id: u64,
     orders: Vec<SimOrder>,
+    lists: Vec<answers::SimList>,
+    trades: Vec<Value>,
+    amendments: Vec<Value>,
+    allocations: Vec<Value>,
+    next_list_id: u64,
+    next_trade_id: u64,
+    /// User data events produced by the request being handled: `(account, event)`.
+    outbox: Vec<(String, Value)>,
     stats: SimStats,
     knobs: Knobs,
 }
 
 struct Shared {
     state: Mutex<State>,
+    /// User data events of every account, to each connection's subscriptions.
+    user_tx: tokio::sync::broadcast::Sender<(String, Value)>,
     drop_tx: watch::Sender<u64>,
     freeze_tx: watch::Sender<u64>,
     shutdown_tx: watch::Sender<u64>,
@@ -215,7 +231,11 @@ struct Conn {
     connected_since: u64,
     logged_on: Option<String>,
     authorized_since: Option<u64>,
-    user_stream: bool,
+    /// User data subscriptions: `(subscription id, account, made through the logon)`.
+    subs: Vec<(u64, String, bool)>,
+    next_sub: u64,
+    /// Frames to send on this connection after the response (e.g. `eventStreamTerminated`).
+    direct: Vec<Value>,
 }
 
 /// A running simulator. Dropping it does not stop the server; call [`WsApiSim::stop`].
@@ -252,9 +272,17 @@ impl WsApiSim {
                 banned_until: 0,
                 next_order_id: 1,
                 orders: Vec::new(),
+                lists: Vec::new(),
+                trades: Vec::new(),
+                amendments: Vec::new(),
+                allocations: Vec::new(),
+                next_list_id: 1,
+                next_trade_id: 1,
+                outbox: Vec::new(),
                 stats: SimStats::default(),
                 knobs: Knobs::default(),
             }),
+            user_tx: tokio::sync::broadcast::channel(4096).0,
             drop_tx,
             freeze_tx,
             shutdown_tx,
@@ -343,6 +371,53 @@ impl WsApiSim {
         self.shared.lock().stats.clone()
     }
 
+    /// The `REQUEST_WEIGHT` count of the current minute window, as the next response's
+    /// `rateLimits` would report it before that request's own weight.
+    pub fn weight_count(&self) -> u64 {
+        let mut s = self.shared.lock();
+        let now = s.now();
+        *s.weight.at(now, 60_000)
+    }
+
+    /// The `ORDERS` count of the current 10-second window.
+    pub fn orders_count(&self) -> u64 {
+        let mut s = self.shared.lock();
+        let now = s.now();
+        *s.orders_10s.at(now, 10_000)
+    }
+
+    /// The methods the simulator serves (its own table, independent of the client's).
+    pub fn method_names() -> Vec<&'static str> {
+        table::NAMES.to_vec()
+    }
+
+    /// The security type of `method` in the simulator's table (`NONE`, `TRADE`,
+    /// `USER_DATA`, `USER_STREAM`, `SIGNED`).
+    pub fn method_security(method: &str) -> Option<&'static str> {
+        table::rule(method).map(|r| r.sec.name())
+    }
+
+    /// `(request weight, unfilled orders)` the simulator charges for `method` with `params`.
+    pub fn method_cost(method: &str, params: &Map<String, Value>) -> Option<(u64, u64)> {
+        table::rule(method).map(|r| ((r.weight)(params), r.orders))
+    }
+
+    /// Sends a `balanceUpdate` to every subscription of `account` (API key).
+    pub fn balance_update(&self, account: &str, asset: &str, delta: &str) {
+        self.push_asset_event("balanceUpdate", account, asset, delta);
+    }
+
+    /// Sends an `externalLockUpdate` to every subscription of `account`.
+    pub fn external_lock_update(&self, account: &str, asset: &str, delta: &str) {
+        self.push_asset_event("externalLockUpdate", account, asset, delta);
+    }
+
+    fn push_asset_event(&self, kind: &str, account: &str, asset: &str, delta: &str) {
+        let now = self.shared.lock().now();
+        let ev = json!({"e": kind, "E": now, "a": asset, "d": delta, "T": now});
+        let _ = self.shared.user_tx.send((account.to_owned(), ev));
+    }
+
     /// Changes the `REQUEST_WEIGHT` limit per minute.
     pub fn set_request_weight_limit(&self, limit: u64) {
         self.shared.lock().cfg.request_weight_per_minute = limit;
@@ -401,6 +476,7 @@ async fn connection(
         ..Conn::default()
     };
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<String>();
+    let mut user_rx = shared.user_tx.subscribe();
     let mut held: Vec<String> = Vec::new();
     let mut ping = actix_web::rt::time::interval(ping_every);
     ping.tick().await;
@@ -415,7 +491,10 @@ async fn connection(
                             let mut s = shared.lock();
                             let (resp, method) = s.handle_request(&mut conn, &text);
                             let delay = method.as_deref().and_then(|m| s.knobs.delays.get(m).copied());
-                            let events = s.user_events(&conn, method.as_deref(), &resp);
+                            for ev in s.outbox.drain(..) {
+                                let _ = shared.user_tx.send(ev);
+                            }
+                            let events = std::mem::take(&mut conn.direct);
                             let hold = if s.knobs.reorder > 0 { s.knobs.reorder } else { 0 };
                             (resp.to_string(), delay, events, hold)
                         };
@@ -453,6 +532,14 @@ async fn connection(
             Some(out) = out_rx.recv() => {
                 if frozen() { continue; }
                 if session.text(out).await.is_err() { return; }
+            }
+            ev = user_rx.recv() => {
+                let Ok((account, event)) = ev else { continue };
+                if frozen() { continue; }
+                for (id, _, _) in conn.subs.iter().filter(|(_, a, _)| *a == account) {
+                    let frame = json!({"subscriptionId": id, "event": event}).to_string();
+                    if session.text(frame).await.is_err() { return; }
+                }
             }
             _ = ping.tick() => {
                 if !frozen() && session.ping(b"sim").await.is_err() { return; }
@@ -526,57 +613,6 @@ fn verify(key: &SimKey, payload: &[u8], signature: &str) -> bool {
             vk.verify(payload, &sig).is_ok()
         }
     }
-}
-
-/// Weight table of the simulator (section 2.7), kept separate from the client's.
-fn sim_weight(method: &str, p: &Map<String, Value>) -> (u64, u64) {
-    match method {
-        "exchangeInfo" | "account.status" => (20, 0),
-        "depth" => {
-            let limit = p.get("limit").and_then(Value::as_u64).unwrap_or(100);
-            (
-                if limit <= 100 {
-                    5
-                } else if limit <= 500 {
-                    25
-                } else if limit <= 1000 {
-                    50
-                } else {
-                    250
-                },
-                0,
-            )
-        }
-        "ticker.price" | "ticker.book" => (if p.contains_key("symbol") { 2 } else { 4 }, 0),
-        "order.place" => (1, 1),
-        "order.test" => (
-            if p.contains_key("computeCommissionRates") {
-                20
-            } else {
-                1
-            },
-            0,
-        ),
-        "order.status" => (4, 0),
-        "openOrders.status" => (if p.contains_key("symbol") { 6 } else { 80 }, 0),
-        "account.rateLimits.orders" => (40, 0),
-        m if m.starts_with("session.") || m.starts_with("userDataStream.") => (2, 0),
-        _ => (1, 0),
-    }
-}
-
-fn is_signed(method: &str) -> bool {
-    matches!(
-        method,
-        "order.place"
-            | "order.test"
-            | "order.status"
-            | "order.cancel"
-            | "openOrders.status"
-            | "account.status"
-            | "account.rateLimits.orders"
-            | "session.logon"
-    )
 }
 
 const PRICES: &[(&str, &str)] = &[
@@ -687,7 +723,13 @@ impl State {
                 Some(method),
             );
         }
-        let (weight, orders) = sim_weight(&method, &params);
+        let Some(rule) = table::rule(&method) else {
+            return (
+                err(&id, 400, -1100, &format!("Unknown method '{method}'.")),
+                Some(method),
+            );
+        };
+        let (weight, orders) = ((rule.weight)(&params), rule.orders);
         let limit = self.cfg.request_weight_per_minute;
         let count = self.weight.at(now, 60_000);
         if *count + weight > limit {
@@ -716,7 +758,7 @@ impl State {
             }
         }
 
-        let mut resp = match self.authenticate(conn, &method, &params, now) {
+        let mut resp = match self.authenticate(conn, rule.sec, &method, &params, now) {
             Err((status, code, msg)) => err(&id, status, code, &msg),
             Ok(key) => match self.dispatch(conn, &method, &params, key, now) {
                 Ok(result) => json!({"id": id, "status": 200, "result": result}),
@@ -737,13 +779,29 @@ impl State {
     fn authenticate(
         &mut self,
         conn: &Conn,
+        sec: table::Sec,
         method: &str,
         p: &Map<String, Value>,
         now: u64,
     ) -> Result<Option<String>, (u16, i64, String)> {
-        if !is_signed(method) {
-            return Ok(None);
+        match sec {
+            table::Sec::Public => return Ok(None),
+            // `userDataStream.subscribe` rides on the logon; no parameters.
+            table::Sec::UserStream if method == "userDataStream.subscribe" => {
+                return match &conn.logged_on {
+                    Some(k) => Ok(Some(k.clone())),
+                    None => Err((
+                        400,
+                        -2015,
+                        "Invalid API-key, IP, or permissions for action.".into(),
+                    )),
+                };
+            }
+            _ => {}
         }
+        // SIGNED and signature subscriptions always carry their own key and signature.
+        let needs_own_signature =
+            method == "session.logon" || method == "userDataStream.subscribe.signature";
         let ts =
             match p.get("timestamp").and_then(Value::as_u64) {
                 Some(ts) => ts,
@@ -772,7 +830,7 @@ impl State {
         let api_key = p.get("apiKey").and_then(Value::as_str);
         let signature = p.get("signature").and_then(Value::as_str);
         match (api_key, signature) {
-            (None, None) if method != "session.logon" => match &conn.logged_on {
+            (None, None) if !needs_own_signature => match &conn.logged_on {
                 Some(k) => Ok(Some(k.clone())),
                 None => Err((
                     400,
@@ -813,7 +871,7 @@ impl State {
     fn session_info(&self, conn: &Conn, now: u64) -> Value {
         json!({"apiKey": conn.logged_on, "authorizedSince": conn.authorized_since,
             "connectedSince": conn.connected_since, "returnRateLimits": true, "serverTime": now,
-            "userDataStream": if conn.logged_on.is_some() { Value::from(conn.user_stream) } else { Value::Null }})
+            "userDataStream": !conn.subs.is_empty()})
     }
 
     #[allow(clippy::type_complexity)]
@@ -938,11 +996,13 @@ impl State {
                     ));
                 }
                 if method == "order.test" {
-                    return Ok(json!({}));
+                    return Ok(Self::test_result(p));
                 }
                 let order_id = self.next_order_id;
                 self.next_order_id += 1;
                 let order = SimOrder {
+                    account: key.clone().unwrap_or_default(),
+                    order_list_id: -1,
                     symbol: s.into(),
                     order_id,
                     client_order_id: get("newClientOrderId")
@@ -963,8 +1023,12 @@ impl State {
                 };
                 let mut v = order.to_json();
                 v["transactTime"] = now.into();
+                self.order_events(&order, "NEW", now);
+                if order.status == "FILLED" {
+                    self.record_fill(&order, now);
+                    self.order_events(&order, "TRADE", now);
+                }
                 self.orders.push(order);
-                let _ = key;
                 Ok(v)
             }
             "order.status" | "order.cancel" => {
@@ -987,6 +1051,8 @@ impl State {
                         let mut v = o.to_json();
                         v["origClientOrderId"] = v["clientOrderId"].clone();
                         v["transactTime"] = now.into();
+                        let o = o.clone();
+                        self.order_events(&o, "CANCELED", now);
                         Ok(v)
                     }
                 }
@@ -1021,38 +1087,60 @@ impl State {
             "session.logout" => {
                 conn.logged_on = None;
                 conn.authorized_since = None;
-                conn.user_stream = false;
+                // Ends the logon's subscription only, not those made by signature.
+                let ended: Vec<u64> = conn.subs.iter().filter(|s| s.2).map(|s| s.0).collect();
+                conn.subs.retain(|s| !s.2);
+                for id in ended {
+                    conn.direct.push(json!({"subscriptionId": id,
+                        "event": {"e": "eventStreamTerminated", "E": now}}));
+                }
                 Ok(self.session_info(conn, now))
             }
-            "userDataStream.subscribe" => {
-                if conn.logged_on.is_none() {
+            "userDataStream.subscribe" | "userDataStream.subscribe.signature" => {
+                let account = key.unwrap_or_default();
+                if conn.subs.iter().any(|s| s.1 == account) {
                     return Err((
                         400,
-                        -2015,
-                        "Invalid API-key, IP, or permissions for action.".into(),
+                        -2035,
+                        "User Data Stream subscription already active.".into(),
                     ));
                 }
-                conn.user_stream = true;
-                Ok(json!({"subscriptionId": 0}))
+                let id = conn.next_sub;
+                conn.next_sub += 1;
+                conn.subs
+                    .push((id, account, method == "userDataStream.subscribe"));
+                Ok(json!({"subscriptionId": id}))
             }
             "userDataStream.unsubscribe" => {
-                conn.user_stream = false;
+                let which = p.get("subscriptionId").and_then(Value::as_u64);
+                let ended: Vec<u64> = conn
+                    .subs
+                    .iter()
+                    .map(|s| s.0)
+                    .filter(|id| which.is_none_or(|w| w == *id))
+                    .collect();
+                if which.is_some() && ended.is_empty() {
+                    return Err((
+                        400,
+                        -2036,
+                        "User Data Stream subscription not active.".into(),
+                    ));
+                }
+                conn.subs.retain(|s| !ended.contains(&s.0));
+                for id in ended {
+                    conn.direct.push(json!({"subscriptionId": id,
+                        "event": {"e": "eventStreamTerminated", "E": now}}));
+                }
                 Ok(json!({}))
             }
-            _ => Err((400, -1100, format!("Unknown method '{method}'."))),
+            "session.subscriptions" => Ok(Value::Array(
+                conn.subs
+                    .iter()
+                    .map(|s| json!({"subscriptionId": s.0}))
+                    .collect(),
+            )),
+            _ => self.answer(conn, method, p, key, now),
         }
-    }
-
-    /// User-data events caused by a response (an `executionReport` for a placed order).
-    fn user_events(&self, conn: &Conn, method: Option<&str>, resp: &Value) -> Vec<Value> {
-        if !conn.user_stream || method != Some("order.place") || resp["status"] != 200 {
-            return Vec::new();
-        }
-        let r = &resp["result"];
-        vec![json!({"subscriptionId": 0, "event": {
-            "e": "executionReport", "E": r["transactTime"], "s": r["symbol"], "c": r["clientOrderId"],
-            "S": r["side"], "o": r["type"], "f": r["timeInForce"], "q": r["origQty"], "p": r["price"],
-            "x": "NEW", "X": r["status"], "i": r["orderId"], "z": r["executedQty"], "T": r["transactTime"]}})]
     }
 }
 

@@ -145,10 +145,7 @@ impl Credentials {
 
     /// Parses a TOML config (the `[binance]` table); relative key paths resolve against `base`.
     pub fn from_toml_str(text: &str, base: Option<&Path>) -> Result<Self, CredentialsError> {
-        let file: RawFile = toml::from_str(text).map_err(|e| CredentialsError::Malformed {
-            field: "config file",
-            reason: e.message().to_owned(),
-        })?;
+        let file: RawFile = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
         file.binance
             .ok_or(CredentialsError::Missing("[binance]"))?
             .build(base)
@@ -159,6 +156,42 @@ impl Credentials {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| io_err(path, e))?;
         Self::from_toml_str(&text, path.parent())
+    }
+}
+
+/// The settings a `[binance]` table may hold (the only names an error may quote).
+const FIELDS: [&str; 6] = [
+    "api_key",
+    "secret_key",
+    "private_key_file",
+    "private_key",
+    "key_type",
+    "testnet",
+];
+
+/// A TOML error without the text of the file: the parser's message quotes the offending
+/// value (`invalid type: string "…"`, `unknown field `…``), which may be a secret written in
+/// the wrong field or unquoted. Only the line number and a known setting name are kept.
+fn toml_error(text: &str, e: &toml::de::Error) -> CredentialsError {
+    let line = e
+        .span()
+        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+    let key = line
+        .and_then(|n| text.lines().nth(n - 1))
+        .and_then(|l| l.split_once('='))
+        .map(|(k, _)| k.trim())
+        .and_then(|k| FIELDS.into_iter().find(|f| *f == k));
+    let reason = match (line, key) {
+        (Some(n), Some(k)) => format!("invalid value of `{k}` at line {n} (value not shown)"),
+        (Some(n), None) => format!(
+            "invalid TOML or unknown setting at line {n} (text not shown); expected one of {}",
+            FIELDS.join(", ")
+        ),
+        (None, _) => "invalid TOML (text not shown)".to_owned(),
+    };
+    CredentialsError::Malformed {
+        field: "config file",
+        reason,
     }
 }
 
@@ -206,7 +239,8 @@ impl RawSection {
             Some(t) => Some(
                 KeyType::parse(t).ok_or_else(|| CredentialsError::Malformed {
                     field: "key_type",
-                    reason: format!("`{t}` is not hmac, ed25519 or rsa"),
+                    // Never echo the value: it may be a secret in the wrong field.
+                    reason: "must be hmac, ed25519 or rsa (value not shown)".into(),
                 })?,
             ),
         };

@@ -114,6 +114,17 @@ pub enum WsApiError {
     Stopped,
     /// Missing, malformed or unsuitable credentials.
     Credentials(CredentialsError),
+    /// The method is not in the method table ([`method_info`](super::methods::method_info)):
+    /// it is not sent, since its security and weight are unknown. Use
+    /// [`request_with`](super::WsApiClient::request_with) to state them.
+    UnknownMethod(String),
+    /// A result could not be decoded into its typed form (the raw text is kept short).
+    Decode {
+        /// The method.
+        method: String,
+        /// What did not match.
+        reason: String,
+    },
     /// Could not connect, or the peer violated the protocol (unparsable frame, ...).
     Protocol(String),
     /// A setting that cannot work (a bad URL, a root certificate that cannot be read, a
@@ -127,7 +138,7 @@ impl WsApiError {
     /// disconnects are not terminal: wait or retry.
     pub fn is_terminal(&self) -> bool {
         match self {
-            Self::Credentials(_) | Self::Stopped | Self::Config(_) => true,
+            Self::Credentials(_) | Self::Stopped | Self::Config(_) | Self::UnknownMethod(_) => true,
             Self::Api { status, code, .. } => {
                 // 5xx and the "busy/timeout/too many" family are transient.
                 use codes::*;
@@ -139,6 +150,7 @@ impl WsApiError {
             | Self::Banned { .. }
             | Self::Timeout
             | Self::Disconnected
+            | Self::Decode { .. }
             | Self::Protocol(_) => false,
         }
     }
@@ -181,6 +193,13 @@ impl fmt::Display for WsApiError {
             }
             Self::Stopped => f.write_str("session stopped"),
             Self::Credentials(e) => write!(f, "credentials: {e}"),
+            Self::UnknownMethod(m) => write!(
+                f,
+                "method `{m}` is not in the method table; use request_with to state its security and cost"
+            ),
+            Self::Decode { method, reason } => {
+                write!(f, "unexpected result of `{method}`: {reason}")
+            }
             Self::Protocol(e) => write!(f, "protocol error: {e}"),
             Self::Config(e) => write!(f, "configuration: {e}"),
         }

@@ -1,75 +1,204 @@
-//! Method table (security and weight, section 2.7) and typed parameters/results for the
-//! common calls. The typed calls themselves are methods of
-//! [`WsApiClient`](super::WsApiClient).
+//! The method table: every method of the Binance Spot WebSocket API v3 with its security
+//! type, its `REQUEST_WEIGHT` rule (a function of the parameters) and the `ORDERS` it counts.
+//!
+//! One [`MethodSpec`] per method, grouped like the official documentation (general, market
+//! data, session, trading, account, user data stream). The typed calls
+//! ([`calls`](super::calls)) name their method by string and take its security and cost
+//! from here; [`method_info`] refuses a method the table does not know
+//! ([`WsApiError::UnknownMethod`]) instead of guessing, so a request is never sent unsigned
+//! or under-counted by accident. Use
+//! [`WsApiClient::request_with`](super::WsApiClient::request_with) to send a method the table
+//! does not know yet, stating its security and cost.
 
-use std::str::FromStr;
-
-use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::limits::{Cost, RateLimit};
+use super::error::WsApiError;
+use super::limits::Cost;
 use super::sign::Params;
 
-/// How a method is authenticated.
+/// How the session authenticates a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Security {
     /// Public.
     None,
-    /// TRADE / USER_DATA: `timestamp` + signature (or a logged-on session).
+    /// TRADE / USER_DATA / SIGNED: `timestamp` + signature (or a logged-on session).
     Signed,
     /// USER_STREAM on the logged-on session (`userDataStream.subscribe`): no params needed,
     /// but the session must be logged on with an Ed25519 key.
     LoggedOn,
 }
 
-/// Security and cost of `method` with `params` (section 2.7). Unknown methods are treated
-/// as public with weight 1; use
-/// [`WsApiClient::request_with`](super::WsApiClient::request_with) to state the real cost.
-pub fn method_info(method: &str, params: Option<&Params>) -> (Security, Cost) {
-    let has = |k: &str| params.is_some_and(|p| p.contains_key(k));
-    let method = method.strip_prefix("v3/").unwrap_or(method);
-    let w = |weight| Cost { weight, orders: 0 };
-    let order = Cost {
-        weight: 1,
-        orders: 1,
-    };
-    match method {
-        "ping" | "time" => (Security::None, w(1)),
-        "exchangeInfo" => (Security::None, w(20)),
-        "depth" => {
-            let limit = params
-                .and_then(|p| p.get("limit"))
-                .and_then(as_u64)
-                .unwrap_or(100);
-            let weight = match limit {
+/// The security type as the documentation names it (section titles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SecurityType {
+    /// `NONE`: public.
+    None,
+    /// `TRADE`: signed, places or changes orders.
+    Trade,
+    /// `USER_DATA`: signed, reads account data.
+    UserData,
+    /// `USER_STREAM`: user data stream subscription.
+    UserStream,
+    /// `SIGNED`: `session.logon`.
+    Signed,
+}
+
+impl SecurityType {
+    /// The name used in the documentation (`NONE`, `TRADE`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "NONE",
+            Self::Trade => "TRADE",
+            Self::UserData => "USER_DATA",
+            Self::UserStream => "USER_STREAM",
+            Self::Signed => "SIGNED",
+        }
+    }
+}
+
+/// A section of the documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Group {
+    /// General requests (`ping`, `time`, `exchangeInfo`, `executionRules`).
+    General,
+    /// Market data requests.
+    MarketData,
+    /// Authentication requests (`session.*`).
+    Session,
+    /// Trading requests.
+    Trading,
+    /// Account requests.
+    Account,
+    /// User data stream requests.
+    UserDataStream,
+}
+
+/// How the request weight of a method depends on its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WeightRule {
+    /// Always this weight.
+    Fixed(u32),
+    /// `depth`: by `limit` (default 100): 1–100: 5, 101–500: 25, 501–1000: 50, 1001–5000: 250.
+    DepthLimit,
+    /// `ticker.24hr`: 1–20 symbols: 2, 21–100: 40, 101 or more: 80, all symbols: 80.
+    Ticker24hr,
+    /// `ticker.tradingDay`: 4 per symbol, capped at 200 above 50 symbols.
+    TickerTradingDay,
+    /// `ticker`: 4 per symbol for 1–50 symbols, 200 for 51–100.
+    TickerRolling,
+    /// `symbol` given: `symbol`; otherwise (`symbols` or nothing): `otherwise`.
+    SymbolOr {
+        /// Weight with `symbol`.
+        symbol: u32,
+        /// Weight without it.
+        otherwise: u32,
+    },
+    /// `executionRules`: `symbol` 2, `symbols` 2 each capped at 40, `symbolStatus` or nothing 40.
+    ExecutionRules,
+    /// `myTrades`: 5 with `orderId`, 20 without.
+    MyTrades,
+    /// `myPreventedMatches`: 2 by `preventedMatchId`, 20 by `orderId` (2 for an invalid
+    /// symbol, which only the server can tell).
+    PreventedMatches,
+    /// `order.test` / `sor.order.test`: 20 with `computeCommissionRates=true`, else 1.
+    CommissionRates,
+}
+
+impl WeightRule {
+    /// The weight for these parameters.
+    pub fn weight(self, params: Option<&Params>) -> u32 {
+        let get = |k: &str| params.and_then(|p| p.get(k)).filter(|v| !v.is_null());
+        let has = |k: &str| get(k).is_some();
+        let symbols = || get("symbols").map(count_symbols);
+        match self {
+            Self::Fixed(w) => w,
+            Self::DepthLimit => match get("limit").and_then(as_u64).unwrap_or(100) {
                 0..=100 => 5,
                 101..=500 => 25,
                 501..=1000 => 50,
                 _ => 250,
-            };
-            (Security::None, w(weight))
+            },
+            Self::Ticker24hr => match (has("symbol"), symbols()) {
+                (true, _) => 2,
+                (false, Some(n @ 0..=20)) if n > 0 => 2,
+                (false, Some(21..=100)) => 40,
+                _ => 80,
+            },
+            Self::TickerTradingDay => {
+                let n = if has("symbol") {
+                    1
+                } else {
+                    symbols().unwrap_or(1)
+                };
+                if n > 50 {
+                    200
+                } else {
+                    4 * n as u32
+                }
+            }
+            Self::TickerRolling => {
+                let n = if has("symbol") {
+                    1
+                } else {
+                    symbols().unwrap_or(1)
+                };
+                if n > 50 {
+                    200
+                } else {
+                    4 * n as u32
+                }
+            }
+            Self::SymbolOr { symbol, otherwise } => {
+                if has("symbol") {
+                    symbol
+                } else {
+                    otherwise
+                }
+            }
+            Self::ExecutionRules => match (has("symbol"), symbols()) {
+                (true, _) => 2,
+                (false, Some(n)) if n > 0 => (2 * n as u32).min(40),
+                _ => 40,
+            },
+            Self::MyTrades => {
+                if has("orderId") {
+                    5
+                } else {
+                    20
+                }
+            }
+            Self::PreventedMatches => {
+                if has("preventedMatchId") {
+                    2
+                } else {
+                    20
+                }
+            }
+            Self::CommissionRates => {
+                let on = get("computeCommissionRates")
+                    .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
+                if on {
+                    20
+                } else {
+                    1
+                }
+            }
         }
-        "ticker.price" | "ticker.book" => (Security::None, w(if has("symbol") { 2 } else { 4 })),
-        "order.place" | "order.cancelReplace" => (Security::Signed, order),
-        "order.test" => (
-            Security::Signed,
-            w(if has("computeCommissionRates") { 20 } else { 1 }),
-        ),
-        "order.status" => (Security::Signed, w(4)),
-        "order.cancel" | "openOrders.cancelAll" => (Security::Signed, w(1)),
-        "openOrders.status" => (Security::Signed, w(if has("symbol") { 6 } else { 80 })),
-        "account.status" => (Security::Signed, w(20)),
-        "account.rateLimits.orders" => (Security::Signed, w(40)),
-        "userDataStream.subscribe" => (Security::LoggedOn, w(2)),
-        "userDataStream.subscribe.signature" => (Security::Signed, w(2)),
-        "session.logon" => (Security::Signed, w(2)),
-        "userDataStream.unsubscribe"
-        | "session.subscriptions"
-        | "session.status"
-        | "session.logout" => (Security::None, w(2)),
-        _ => (Security::None, w(1)),
+    }
+}
+
+/// Number of symbols in a `symbols` parameter (a JSON array, or its text form).
+fn count_symbols(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => a.len(),
+        Value::String(s) => serde_json::from_str::<Vec<String>>(s)
+            .map(|v| v.len())
+            .unwrap_or_else(|_| s.split(',').filter(|x| !x.trim().is_empty()).count()),
+        _ => 0,
     }
 }
 
@@ -78,332 +207,155 @@ fn as_u64(v: &Value) -> Option<u64> {
         .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
-fn de_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-    let s = String::deserialize(d)?;
-    Decimal::from_str(&s).map_err(serde::de::Error::custom)
-}
-
-fn de_opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-    match Option::<String>::deserialize(d)? {
-        None => Ok(None),
-        Some(s) => Decimal::from_str(&s)
-            .map(Some)
-            .map_err(serde::de::Error::custom),
-    }
-}
-
-/// `time` result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServerTime {
-    /// Server time (epoch ms).
-    pub server_time: u64,
-}
-
-/// One price level `[price, quantity]`.
+/// One method of the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Level {
-    /// Price.
-    pub price: Decimal,
-    /// Quantity.
-    pub qty: Decimal,
+pub struct MethodSpec {
+    /// Method name, e.g. `order.place`.
+    pub name: &'static str,
+    /// Documentation section.
+    pub group: Group,
+    /// Security type as documented.
+    pub security_type: SecurityType,
+    /// Request weight rule.
+    pub weight: WeightRule,
+    /// `ORDERS` counted when the request succeeds (unfilled order count; an order list
+    /// counts what the documentation states for it).
+    pub orders: u32,
 }
 
-impl<'de> Deserialize<'de> for Level {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let [p, q] = <[String; 2]>::deserialize(d)?;
-        let parse = |s: &str| Decimal::from_str(s).map_err(serde::de::Error::custom);
-        Ok(Self {
-            price: parse(&p)?,
-            qty: parse(&q)?,
-        })
-    }
-}
-
-/// `depth` result.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Depth {
-    /// Book sequence number.
-    pub last_update_id: u64,
-    /// Bids, best first.
-    pub bids: Vec<Level>,
-    /// Asks, best first.
-    pub asks: Vec<Level>,
-}
-
-/// `ticker.price` result for one symbol.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TickerPrice {
-    /// Symbol.
-    pub symbol: String,
-    /// Last price.
-    #[serde(deserialize_with = "de_decimal")]
-    pub price: Decimal,
-}
-
-/// A symbol of `exchangeInfo` (the fields most users need).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SymbolInfo {
-    /// Symbol, e.g. `BTCUSDT`.
-    pub symbol: String,
-    /// Trading status, e.g. `TRADING`.
-    pub status: String,
-    /// Base asset.
-    pub base_asset: String,
-    /// Quote asset.
-    pub quote_asset: String,
-}
-
-/// `exchangeInfo` result (subset).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExchangeInfo {
-    /// Time zone, `UTC`.
-    #[serde(default)]
-    pub timezone: String,
-    /// Server time.
-    pub server_time: u64,
-    /// The limits in force.
-    #[serde(default)]
-    pub rate_limits: Vec<RateLimit>,
-    /// Symbols.
-    #[serde(default)]
-    pub symbols: Vec<SymbolInfo>,
-}
-
-/// One balance of `account.status`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Balance {
-    /// Asset.
-    pub asset: String,
-    /// Free amount.
-    #[serde(deserialize_with = "de_decimal")]
-    pub free: Decimal,
-    /// Locked amount.
-    #[serde(deserialize_with = "de_decimal")]
-    pub locked: Decimal,
-}
-
-/// `account.status` result (subset).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountStatus {
-    /// Whether trading is enabled.
-    pub can_trade: bool,
-    /// Account type, e.g. `SPOT`.
-    #[serde(default)]
-    pub account_type: String,
-    /// Last update (epoch ms).
-    #[serde(default)]
-    pub update_time: u64,
-    /// Balances.
-    #[serde(default)]
-    pub balances: Vec<Balance>,
-    /// Permissions.
-    #[serde(default)]
-    pub permissions: Vec<String>,
-}
-
-/// Order side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Side {
-    /// Buy.
-    Buy,
-    /// Sell.
-    Sell,
-}
-
-/// Order type (the common ones).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[non_exhaustive]
-pub enum OrderType {
-    /// Limit order (needs `time_in_force`, `price`, `quantity`).
-    Limit,
-    /// Market order (needs `quantity` or `quote_order_qty`).
-    Market,
-    /// Limit maker (post-only).
-    LimitMaker,
-}
-
-/// Time in force.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum TimeInForce {
-    /// Good till cancelled.
-    Gtc,
-    /// Immediate or cancel.
-    Ioc,
-    /// Fill or kill.
-    Fok,
-}
-
-/// Parameters of `order.place` / `order.test`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewOrder {
-    /// Symbol.
-    pub symbol: String,
-    /// Side.
-    pub side: Side,
-    /// Type.
-    pub order_type: OrderType,
-    /// Time in force (LIMIT).
-    pub time_in_force: Option<TimeInForce>,
-    /// Price (LIMIT).
-    pub price: Option<Decimal>,
-    /// Base quantity.
-    pub quantity: Option<Decimal>,
-    /// Quote quantity (MARKET).
-    pub quote_order_qty: Option<Decimal>,
-    /// Client order id.
-    pub new_client_order_id: Option<String>,
-}
-
-impl NewOrder {
-    /// A GTC limit order.
-    pub fn limit(symbol: &str, side: Side, price: Decimal, quantity: Decimal) -> Self {
-        Self {
-            symbol: symbol.to_owned(),
-            side,
-            order_type: OrderType::Limit,
-            time_in_force: Some(TimeInForce::Gtc),
-            price: Some(price),
-            quantity: Some(quantity),
-            quote_order_qty: None,
-            new_client_order_id: None,
+impl MethodSpec {
+    /// How the session authenticates it. `userDataStream.subscribe` needs the logged-on
+    /// session; the other USER_STREAM method (`.signature`) is signed with the account's key.
+    pub fn security(&self) -> Security {
+        match (self.security_type, self.name) {
+            (SecurityType::None, _) => Security::None,
+            (SecurityType::UserStream, "userDataStream.subscribe") => Security::LoggedOn,
+            _ => Security::Signed,
         }
     }
 
-    /// A market order for a base quantity.
-    pub fn market(symbol: &str, side: Side, quantity: Decimal) -> Self {
-        Self {
-            symbol: symbol.to_owned(),
-            side,
-            order_type: OrderType::Market,
-            time_in_force: None,
-            price: None,
-            quantity: Some(quantity),
-            quote_order_qty: None,
-            new_client_order_id: None,
-        }
+    /// Whether the request must carry `apiKey` + `signature` even on a logged-on session
+    /// (`session.logon` itself, and `userDataStream.subscribe.signature`, which subscribes
+    /// the account whose key signs it).
+    pub fn explicit_key(&self) -> bool {
+        matches!(
+            self.name,
+            "session.logon" | "userDataStream.subscribe.signature"
+        )
     }
 
-    /// The request parameters (decimals as strings, signed exactly as sent).
-    pub fn to_params(&self) -> Params {
-        let mut p = Params::new();
-        fn s<T: Serialize>(v: &T) -> Value {
-            serde_json::to_value(v).expect("enum serializes")
+    /// Cost for these parameters.
+    pub fn cost(&self, params: Option<&Params>) -> Cost {
+        Cost {
+            weight: self.weight.weight(params),
+            orders: self.orders,
         }
-        p.insert("symbol".into(), self.symbol.clone().into());
-        p.insert("side".into(), s(&self.side));
-        p.insert("type".into(), s(&self.order_type));
-        if let Some(t) = self.time_in_force {
-            p.insert("timeInForce".into(), s(&t));
-        }
-        if let Some(v) = self.price {
-            p.insert("price".into(), v.to_string().into());
-        }
-        if let Some(v) = self.quantity {
-            p.insert("quantity".into(), v.to_string().into());
-        }
-        if let Some(v) = self.quote_order_qty {
-            p.insert("quoteOrderQty".into(), v.to_string().into());
-        }
-        if let Some(v) = &self.new_client_order_id {
-            p.insert("newClientOrderId".into(), v.clone().into());
-        }
-        p
     }
 }
 
-/// Identifies an existing order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OrderRef {
-    /// Exchange order id.
-    Id(u64),
-    /// Client order id.
-    ClientId(String),
+macro_rules! table {
+    ($($group:ident { $($name:literal $sec:ident $weight:expr, $orders:literal;)* })*) => {
+        /// Every method of the WS API (55), in documentation order within each group.
+        pub const METHODS: &[MethodSpec] = &[
+            $($(MethodSpec {
+                name: $name,
+                group: Group::$group,
+                security_type: SecurityType::$sec,
+                weight: $weight,
+                orders: $orders,
+            },)*)*
+        ];
+    };
 }
 
-impl OrderRef {
-    /// `{"symbol":…, "orderId"|"origClientOrderId":…}`.
-    pub fn to_params(&self, symbol: &str) -> Params {
-        let mut p = Params::new();
-        p.insert("symbol".into(), symbol.into());
-        match self {
-            Self::Id(id) => p.insert("orderId".into(), (*id).into()),
-            Self::ClientId(id) => p.insert("origClientOrderId".into(), id.clone().into()),
-        };
-        p
+use WeightRule::*;
+
+table! {
+    General {
+        "ping" None Fixed(1), 0;
+        "time" None Fixed(1), 0;
+        "exchangeInfo" None Fixed(20), 0;
+        "executionRules" None ExecutionRules, 0;
+    }
+    MarketData {
+        "depth" None DepthLimit, 0;
+        "trades.recent" None Fixed(25), 0;
+        "trades.historical" None Fixed(25), 0;
+        "blockTrades.historical" None Fixed(25), 0;
+        "trades.aggregate" None Fixed(4), 0;
+        "klines" None Fixed(2), 0;
+        "uiKlines" None Fixed(2), 0;
+        "avgPrice" None Fixed(2), 0;
+        "ticker.24hr" None Ticker24hr, 0;
+        "ticker.tradingDay" None TickerTradingDay, 0;
+        "ticker" None TickerRolling, 0;
+        "ticker.price" None SymbolOr { symbol: 2, otherwise: 4 }, 0;
+        "ticker.book" None SymbolOr { symbol: 2, otherwise: 4 }, 0;
+        "referencePrice" None Fixed(2), 0;
+        "referencePrice.calculation" None Fixed(2), 0;
+    }
+    Session {
+        "session.logon" Signed Fixed(2), 0;
+        "session.status" None Fixed(2), 0;
+        "session.logout" None Fixed(2), 0;
+    }
+    Trading {
+        "order.place" Trade Fixed(1), 1;
+        "order.test" Trade CommissionRates, 0;
+        "order.cancel" Trade Fixed(1), 0;
+        "order.cancelReplace" Trade Fixed(1), 1;
+        // "Unfilled Order Count: 0".
+        "order.amend.keepPriority" Trade Fixed(4), 0;
+        "openOrders.cancelAll" Trade Fixed(1), 0;
+        // The deprecated OCO states "Unfilled Order Count: 1"; the newer lists count each
+        // order (OCO 2, OTO 2, OTOCO 3, OPO 2, OPOCO 3), as their sections state.
+        "orderList.place" Trade Fixed(1), 1;
+        "orderList.place.oco" Trade Fixed(1), 2;
+        "orderList.place.oto" Trade Fixed(1), 2;
+        "orderList.place.otoco" Trade Fixed(1), 3;
+        "orderList.place.opo" Trade Fixed(1), 2;
+        "orderList.place.opoco" Trade Fixed(1), 3;
+        "orderList.cancel" Trade Fixed(1), 0;
+        "sor.order.place" Trade Fixed(1), 1;
+        "sor.order.test" Trade CommissionRates, 0;
+    }
+    Account {
+        "account.status" UserData Fixed(20), 0;
+        "order.status" UserData Fixed(4), 0;
+        "openOrders.status" UserData SymbolOr { symbol: 6, otherwise: 80 }, 0;
+        "allOrders" UserData Fixed(20), 0;
+        "orderList.status" UserData Fixed(4), 0;
+        "openOrderLists.status" UserData Fixed(6), 0;
+        "allOrderLists" UserData Fixed(20), 0;
+        "myTrades" UserData MyTrades, 0;
+        "account.rateLimits.orders" UserData Fixed(40), 0;
+        "myPreventedMatches" UserData PreventedMatches, 0;
+        "myAllocations" UserData Fixed(20), 0;
+        "account.commission" UserData Fixed(20), 0;
+        "order.amendments" UserData Fixed(4), 0;
+        "myFilters" UserData Fixed(40), 0;
+    }
+    UserDataStream {
+        "userDataStream.subscribe" UserStream Fixed(2), 0;
+        "userDataStream.unsubscribe" None Fixed(2), 0;
+        "session.subscriptions" None Fixed(2), 0;
+        "userDataStream.subscribe.signature" UserStream Fixed(2), 0;
     }
 }
 
-/// An order as returned by `order.place` (RESULT/FULL), `order.status`, `order.cancel` and
-/// `openOrders.status`. ACK responses fill only the ids.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Order {
-    /// Symbol.
-    pub symbol: String,
-    /// Exchange order id.
-    pub order_id: u64,
-    /// Client order id.
-    #[serde(default)]
-    pub client_order_id: String,
-    /// Limit price.
-    #[serde(default, deserialize_with = "de_opt_decimal")]
-    pub price: Option<Decimal>,
-    /// Ordered quantity.
-    #[serde(default, deserialize_with = "de_opt_decimal")]
-    pub orig_qty: Option<Decimal>,
-    /// Filled quantity.
-    #[serde(default, deserialize_with = "de_opt_decimal")]
-    pub executed_qty: Option<Decimal>,
-    /// `NEW`, `FILLED`, `CANCELED`, …
-    #[serde(default)]
-    pub status: Option<String>,
-    /// Side.
-    #[serde(default)]
-    pub side: Option<Side>,
-    /// Type as sent by the exchange.
-    #[serde(default, rename = "type")]
-    pub order_type: Option<String>,
-    /// Transaction time (epoch ms), on place/cancel.
-    #[serde(default)]
-    pub transact_time: Option<u64>,
+/// The table entry of `method` (a `v3/` prefix is ignored).
+pub fn method_spec(method: &str) -> Option<&'static MethodSpec> {
+    let method = method.strip_prefix("v3/").unwrap_or(method);
+    METHODS.iter().find(|m| m.name == method)
 }
 
-/// `session.logon` / `session.status` / `session.logout` result.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionInfo {
-    /// Logged-on API key, `None` when not authenticated.
-    #[serde(default)]
-    pub api_key: Option<String>,
-    /// Logon time.
-    #[serde(default)]
-    pub authorized_since: Option<u64>,
-    /// Connection time.
-    pub connected_since: u64,
-    /// Default of `returnRateLimits`.
-    #[serde(default)]
-    pub return_rate_limits: bool,
-    /// Server time.
-    pub server_time: u64,
-    /// `None` unavailable, `Some(true/false)` subscribed or not.
-    #[serde(default)]
-    pub user_data_stream: Option<bool>,
-}
-
-/// `userDataStream.subscribe` result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Subscription {
-    /// Subscription id; events carry it.
-    pub subscription_id: u64,
+/// Security and cost of `method` with `params`; [`WsApiError::UnknownMethod`] for a method
+/// the table does not know (state its security and cost with
+/// [`WsApiClient::request_with`](super::WsApiClient::request_with)).
+pub fn method_info(method: &str, params: Option<&Params>) -> Result<(Security, Cost), WsApiError> {
+    method_spec(method)
+        .map(|m| (m.security(), m.cost(params)))
+        .ok_or_else(|| WsApiError::UnknownMethod(method.to_owned()))
 }
 
 #[cfg(test)]
@@ -411,197 +363,64 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn w(method: &str, p: Value) -> u32 {
+        method_info(method, p.as_object()).unwrap().1.weight
+    }
+
+    fn syms(n: usize) -> Value {
+        Value::Array((0..n).map(|i| Value::from(format!("S{i}"))).collect())
+    }
+
     #[test]
-    fn weights_follow_the_method_table() {
-        let p = |v: Value| v.as_object().cloned().unwrap();
-        assert_eq!(method_info("ping", None).1.weight, 1);
+    fn weights_follow_the_documented_rules() {
+        assert_eq!(w("depth", json!({})), 5);
+        assert_eq!(w("depth", json!({"limit": 101})), 25);
+        assert_eq!(w("depth", json!({"limit": 1000})), 50);
+        assert_eq!(w("depth", json!({"limit": 5000})), 250);
+        assert_eq!(w("ticker.24hr", json!({"symbol": "X"})), 2);
+        assert_eq!(w("ticker.24hr", json!({"symbols": syms(20)})), 2);
+        assert_eq!(w("ticker.24hr", json!({"symbols": syms(21)})), 40);
+        assert_eq!(w("ticker.24hr", json!({"symbols": syms(101)})), 80);
+        assert_eq!(w("ticker.24hr", json!({})), 80);
+        assert_eq!(w("ticker.tradingDay", json!({"symbols": syms(50)})), 200);
+        assert_eq!(w("ticker.tradingDay", json!({"symbols": syms(3)})), 12);
+        assert_eq!(w("ticker.tradingDay", json!({"symbols": syms(51)})), 200);
+        assert_eq!(w("ticker", json!({"symbol": "X"})), 4);
+        assert_eq!(w("ticker", json!({"symbols": syms(51)})), 200);
+        assert_eq!(w("executionRules", json!({"symbols": syms(3)})), 6);
+        assert_eq!(w("executionRules", json!({"symbols": syms(30)})), 40);
+        assert_eq!(w("executionRules", json!({"symbolStatus": "TRADING"})), 40);
+        assert_eq!(w("myTrades", json!({"symbol": "X", "orderId": 1})), 5);
+        assert_eq!(w("myTrades", json!({"symbol": "X"})), 20);
+        assert_eq!(w("myPreventedMatches", json!({"preventedMatchId": 1})), 2);
+        assert_eq!(w("myPreventedMatches", json!({"orderId": 1})), 20);
+        assert_eq!(w("order.test", json!({"computeCommissionRates": true})), 20);
+        assert_eq!(w("sor.order.test", json!({})), 1);
+        assert_eq!(w("openOrders.status", json!({})), 80);
+        assert_eq!(w("v3/account.status", json!({})), 20);
+    }
+
+    #[test]
+    fn orders_security_and_unknown_methods() {
+        let orders = |m: &str| method_spec(m).unwrap().orders;
+        assert_eq!(orders("orderList.place.otoco"), 3);
+        assert_eq!(orders("orderList.place.oco"), 2);
+        assert_eq!(orders("order.test"), 0);
+        assert_eq!(method_info("myTrades", None).unwrap().0, Security::Signed);
         assert_eq!(
-            method_info("depth", Some(&p(json!({"limit": 1000}))))
-                .1
-                .weight,
-            50
-        );
-        assert_eq!(method_info("depth", None).1.weight, 5);
-        assert_eq!(
-            method_info("ticker.price", Some(&p(json!({"symbol":"X"}))))
-                .1
-                .weight,
-            2
-        );
-        assert_eq!(method_info("ticker.price", None).1.weight, 4);
-        assert_eq!(method_info("openOrders.status", None).1.weight, 80);
-        assert_eq!(
-            method_info("order.place", None),
-            (
-                Security::Signed,
-                Cost {
-                    weight: 1,
-                    orders: 1
-                }
-            )
-        );
-        assert_eq!(
-            method_info("v3/account.status", None),
-            (
-                Security::Signed,
-                Cost {
-                    weight: 20,
-                    orders: 0
-                }
-            )
-        );
-        assert_eq!(
-            method_info("userDataStream.subscribe", None).0,
+            method_info("userDataStream.subscribe", None).unwrap().0,
             Security::LoggedOn
         );
-    }
-
-    #[test]
-    fn order_params_keep_decimal_text() {
-        let o = NewOrder::limit(
-            "BTCUSDT",
-            Side::Sell,
-            "52000.00".parse().unwrap(),
-            "0.01000000".parse().unwrap(),
+        assert_eq!(
+            method_info("userDataStream.subscribe.signature", None)
+                .unwrap()
+                .0,
+            Security::Signed
         );
-        let p = o.to_params();
-        assert_eq!(p["price"], "52000.00");
-        assert_eq!(p["quantity"], "0.01000000");
-        assert_eq!(p["type"], "LIMIT");
-        assert_eq!(p["timeInForce"], "GTC");
-    }
-}
-
-mod typed {
-    use serde::de::DeserializeOwned;
-    use serde_json::Value;
-
-    use super::super::error::WsApiError;
-    use super::super::session::WsApiClient;
-    use super::super::sign::Params;
-    use super::*;
-
-    fn decode<T: DeserializeOwned>(v: Value) -> Result<T, WsApiError> {
-        serde_json::from_value(v)
-            .map_err(|e| WsApiError::Protocol(format!("unexpected result: {e}")))
-    }
-
-    fn params(pairs: &[(&str, Value)]) -> Option<Params> {
-        Some(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
-        )
-    }
-
-    /// Typed calls (section 2.7).
-    impl WsApiClient {
-        /// `ping` (weight 1).
-        pub async fn ping(&self) -> Result<(), WsApiError> {
-            self.request("ping", None).await.map(|_| ())
-        }
-
-        /// `time` (weight 1).
-        pub async fn time(&self) -> Result<ServerTime, WsApiError> {
-            decode(self.request("time", None).await?)
-        }
-
-        /// `exchangeInfo` for one symbol, or all when `None` (weight 20).
-        pub async fn exchange_info(
-            &self,
-            symbol: Option<&str>,
-        ) -> Result<ExchangeInfo, WsApiError> {
-            let p = symbol.and_then(|s| params(&[("symbol", s.into())]));
-            decode(self.request("exchangeInfo", p).await?)
-        }
-
-        /// `depth` (weight 5..250 by `limit`).
-        pub async fn depth(&self, symbol: &str, limit: Option<u32>) -> Result<Depth, WsApiError> {
-            let mut p = params(&[("symbol", symbol.into())]).unwrap_or_default();
-            if let Some(l) = limit {
-                p.insert("limit".into(), l.into());
-            }
-            decode(self.request("depth", Some(p)).await?)
-        }
-
-        /// `ticker.price` for one symbol (weight 2).
-        pub async fn ticker_price(&self, symbol: &str) -> Result<TickerPrice, WsApiError> {
-            decode(
-                self.request("ticker.price", params(&[("symbol", symbol.into())]))
-                    .await?,
-            )
-        }
-
-        /// `account.status` (SIGNED, weight 20).
-        pub async fn account_status(&self) -> Result<AccountStatus, WsApiError> {
-            decode(self.request("account.status", None).await?)
-        }
-
-        /// `order.test` (SIGNED, weight 1): validates without placing.
-        pub async fn order_test(&self, order: &NewOrder) -> Result<(), WsApiError> {
-            self.request("order.test", Some(order.to_params()))
-                .await
-                .map(|_| ())
-        }
-
-        /// `order.place` (SIGNED, weight 1, one unfilled order), `newOrderRespType=RESULT`.
-        pub async fn order_place(&self, order: &NewOrder) -> Result<Order, WsApiError> {
-            let mut p = order.to_params();
-            p.insert("newOrderRespType".into(), "RESULT".into());
-            decode(self.request("order.place", Some(p)).await?)
-        }
-
-        /// `order.status` (SIGNED, weight 4).
-        pub async fn order_status(
-            &self,
-            symbol: &str,
-            order: &OrderRef,
-        ) -> Result<Order, WsApiError> {
-            decode(
-                self.request("order.status", Some(order.to_params(symbol)))
-                    .await?,
-            )
-        }
-
-        /// `order.cancel` (SIGNED, weight 1).
-        pub async fn order_cancel(
-            &self,
-            symbol: &str,
-            order: &OrderRef,
-        ) -> Result<Order, WsApiError> {
-            decode(
-                self.request("order.cancel", Some(order.to_params(symbol)))
-                    .await?,
-            )
-        }
-
-        /// `openOrders.status` for a symbol (weight 6) or all (weight 80).
-        pub async fn open_orders(&self, symbol: Option<&str>) -> Result<Vec<Order>, WsApiError> {
-            let p = symbol.and_then(|s| params(&[("symbol", s.into())]));
-            decode(self.request("openOrders.status", p).await?)
-        }
-
-        /// `userDataStream.subscribe` (needs an Ed25519 logged-on session); events arrive on
-        /// [`user_events`](WsApiClient::user_events).
-        pub async fn user_data_subscribe(&self) -> Result<Subscription, WsApiError> {
-            decode(self.request("userDataStream.subscribe", None).await?)
-        }
-
-        /// `session.logon` (Ed25519 only). The session does this itself after every connect
-        /// unless [`logon`](super::super::WsApiConfig::logon) is off.
-        pub async fn session_logon(&self) -> Result<SessionInfo, WsApiError> {
-            decode(self.request("session.logon", None).await?)
-        }
-
-        /// `session.status`.
-        pub async fn session_status(&self) -> Result<SessionInfo, WsApiError> {
-            decode(self.request("session.status", None).await?)
-        }
-
-        /// `session.logout`.
-        pub async fn session_logout(&self) -> Result<SessionInfo, WsApiError> {
-            decode(self.request("session.logout", None).await?)
-        }
+        assert_eq!(
+            method_info("order.fly", None),
+            Err(WsApiError::UnknownMethod("order.fly".into()))
+        );
+        assert_eq!(METHODS.len(), 55);
     }
 }

@@ -14,7 +14,15 @@
 //!   `retryAfter` periods are honoured. [`SessionState`] tells whether the session is ready,
 //!   out of service (and until when) and whether orders are allowed.
 //!
-//! The pure parts ([`sign`], [`limits`], [`protocol`], [`methods`]) never read a clock or
+//! * the [`methods`] table gives every one of the 55 methods its security type, weight rule
+//!   and `ORDERS` count; a method it does not know is refused ([`WsApiError::UnknownMethod`])
+//!   unless the caller states its cost with [`WsApiClient::request_with`];
+//! * every method has a typed call in [`calls`] (sent with [`WsApiClient::call`]) and a typed
+//!   result in [`results`]; user data stream events are typed in [`events`] and arrive on
+//!   [`WsApiClient::user_data_events`], for several accounts on one connection, renewed
+//!   after a reconnect.
+//!
+//! The pure parts ([`sign`], [`limits`], [`protocol`], [`methods`], [`events`]) never read a clock or
 //! touch a socket; the session reads its [`Clock`] and passes time in.
 //!
 //! ```no_run
@@ -28,22 +36,29 @@
 //! # Ok(()) }
 //! ```
 
+pub mod calls;
 mod clock;
 mod credentials;
 mod error;
+pub mod events;
 pub mod limits;
 pub mod methods;
 pub mod protocol;
+pub mod results;
 mod session;
 pub mod sign;
+mod typed;
 
+pub use calls::{Method, NewOrder, OrderRef, OrderType, ResponseType, Side, TimeInForce};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{redact, write_template, Credentials, TEMPLATE};
 pub use error::{codes, CredentialsError, WsApiError};
+pub use events::{UserDataEvent, UserEvent};
 pub use limits::{Blocked, Cost, LimitUsage, RateLimit, RateLimitKind, RateLimiter};
-pub use methods::{
-    AccountStatus, Balance, Depth, ExchangeInfo, Level, NewOrder, Order, OrderRef, OrderType,
-    Security, ServerTime, SessionInfo, Side, Subscription, SymbolInfo, TickerPrice, TimeInForce,
+pub use methods::{method_info, method_spec, Group, MethodSpec, Security, SecurityType, METHODS};
+pub use results::{
+    AccountStatus, Balance, Depth, ExchangeInfo, Level, Order, OrderList, ServerTime, SessionInfo,
+    Subscription, SymbolInfo, TickerPrice,
 };
 pub use session::{
     Call, ConnectionStatus, SessionActor, SessionState, Stop, WsApiClient, WsApiConfig,

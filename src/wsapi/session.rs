@@ -19,11 +19,13 @@ use futures_util::{Sink, Stream, StreamExt as _};
 use serde_json::Value;
 use tokio::sync::{broadcast, oneshot, watch};
 
+use super::calls::Method;
 use super::clock::{SharedClock, SystemClock};
 use super::credentials::{redact, Credentials};
 use super::error::{CredentialsError, WsApiError};
+use super::events::{UserDataEvent, UserEvent};
 use super::limits::{Cost, LimitUsage, RateLimitKind, RateLimiter};
-use super::methods::{method_info, Security};
+use super::methods::{method_info, method_spec, Security};
 use super::protocol::{
     backoff_ms, parse_incoming, IdGenerator, Incoming, Jitter, PendingTable, Request, Response,
 };
@@ -210,6 +212,9 @@ pub struct Call {
     pub params: Option<Params>,
     /// Security and cost (from the method table unless given).
     pub info: Option<(Security, Cost)>,
+    /// Sign with these credentials instead of the session's (`apiKey` + `signature` in the
+    /// request), e.g. `userDataStream.subscribe.signature` for another account.
+    pub credentials: Option<Credentials>,
     /// Where the outcome goes.
     pub reply: Reply,
 }
@@ -223,12 +228,37 @@ enum WaiterKind {
     User(Reply),
     Logon,
     TimeSync,
+    /// Resubscription of the account's stream (its API key) after a reconnect.
+    Resubscribe(String),
 }
 
 struct Waiter {
     kind: WaiterKind,
     method: String,
     sent_ms: u64,
+    /// What a successful user call changes in the subscription registry.
+    effect: SubEffect,
+}
+
+/// How a user call changes the user data subscriptions the session keeps.
+enum SubEffect {
+    None,
+    /// `userDataStream.subscribe` (logged-on account) or `.signature` with these credentials.
+    Subscribe(Option<Credentials>),
+    /// `userDataStream.unsubscribe` of one id, or of all.
+    Unsubscribe(Option<u64>),
+    /// `session.logout`: ends the logged-on account's subscription.
+    Logout,
+}
+
+/// A user data subscription the session renews after every reconnect.
+struct UserSub {
+    /// API key of the account.
+    account: String,
+    /// `None`: through the logged-on session; `Some`: by signature with these credentials.
+    creds: Option<Credentials>,
+    /// The server's id on the current connection.
+    id: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,6 +304,8 @@ pub struct SessionActor {
     first_ready: Option<oneshot::Sender<Result<(), WsApiError>>>,
     state_tx: watch::Sender<SessionState>,
     events_tx: broadcast::Sender<Value>,
+    typed_tx: broadcast::Sender<UserEvent>,
+    subs: Vec<UserSub>,
 }
 
 impl SessionActor {
@@ -435,6 +467,7 @@ impl SessionActor {
     fn on_ready(&mut self, ctx: &mut Context<Self>) {
         self.phase = Phase::Ready;
         self.attempt = 0;
+        self.resubscribe();
         if let Some(tx) = self.first_ready.take() {
             let _ = tx.send(Ok(()));
         }
@@ -463,6 +496,63 @@ impl SessionActor {
         self.send_internal("session.logon", params, WaiterKind::Logon, 2);
     }
 
+    /// A user call succeeded: record or drop the subscriptions it made or ended.
+    fn apply_effect(&mut self, effect: SubEffect, result: &Value) {
+        match effect {
+            SubEffect::None => {}
+            SubEffect::Subscribe(creds) => {
+                let id = result.get("subscriptionId").and_then(Value::as_u64);
+                let account = match &creds {
+                    Some(c) => c.api_key().to_owned(),
+                    None => self
+                        .cfg
+                        .credentials
+                        .as_ref()
+                        .map(|c| c.api_key().to_owned())
+                        .unwrap_or_default(),
+                };
+                // One subscription per account and connection: a repeat replaces it.
+                self.subs.retain(|s| s.account != account);
+                self.subs.push(UserSub { account, creds, id });
+            }
+            SubEffect::Unsubscribe(Some(id)) => self.subs.retain(|s| s.id != Some(id)),
+            SubEffect::Unsubscribe(None) => self.subs.clear(),
+            SubEffect::Logout => self.subs.retain(|s| s.creds.is_some()),
+        }
+    }
+
+    /// After a (re)connect: subscribe again every user data stream the caller had.
+    fn resubscribe(&mut self) {
+        let now = self.now_ms();
+        for index in 0..self.subs.len() {
+            if self.subs[index].id.is_some() {
+                continue;
+            }
+            let mut params = Params::new();
+            let method = match self.subs[index].creds.clone() {
+                None if self.logged_on => "userDataStream.subscribe",
+                None => {
+                    tracing::warn!("wsapi: cannot resubscribe the user data stream: not logged on");
+                    continue;
+                }
+                Some(creds) => {
+                    sign_params(
+                        &mut params,
+                        Auth::Signed {
+                            api_key: creds.api_key(),
+                            key: creds.key(),
+                        },
+                        now,
+                        self.cfg.recv_window_ms,
+                    );
+                    "userDataStream.subscribe.signature"
+                }
+            };
+            let account = self.subs[index].account.clone();
+            self.send_internal(method, params, WaiterKind::Resubscribe(account), 2);
+        }
+    }
+
     /// Sends a request the session makes for itself (logon, time sync).
     fn send_internal(&mut self, method: &str, params: Params, kind: WaiterKind, weight: u32) {
         let now = self.now_ms();
@@ -478,6 +568,7 @@ impl SessionActor {
             kind,
             method: method.to_owned(),
             sent_ms: now,
+            effect: SubEffect::None,
         };
         self.pending.insert(id, deadline, waiter);
     }
@@ -496,10 +587,12 @@ impl SessionActor {
             }
             Phase::Ready if !self.draining => self.dispatch(call, ctx),
             Phase::Ready | Phase::Connecting | Phase::Syncing | Phase::LoggingOn => {
-                let (_, cost) = call
-                    .info
-                    .unwrap_or_else(|| method_info(&call.method, call.params.as_ref()));
-                if let Err(e) = self.limiter.check(cost, self.now_ms()) {
+                let info = match call.info {
+                    Some(i) => Ok(i),
+                    None => method_info(&call.method, call.params.as_ref()),
+                };
+                let checked = info.and_then(|(_, cost)| self.limiter.check(cost, self.now_ms()));
+                if let Err(e) = checked {
                     let _ = call.reply.send(Err(e));
                     return;
                 }
@@ -514,17 +607,29 @@ impl SessionActor {
             method,
             params,
             info,
+            credentials,
             reply,
         } = call;
-        let (security, cost) = info.unwrap_or_else(|| method_info(&method, params.as_ref()));
+        let (security, cost) = match info {
+            Some(i) => i,
+            None => match method_info(&method, params.as_ref()) {
+                Ok(i) => i,
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                    return;
+                }
+            },
+        };
         let now = self.now_ms();
         let mut params = params;
+        let bare = method.strip_prefix("v3/").unwrap_or(&method).to_owned();
+        let explicit =
+            credentials.is_some() || method_spec(&bare).is_some_and(|m| m.explicit_key());
         if security != Security::None {
-            let Some(creds) = self.cfg.credentials.as_ref() else {
+            let Some(creds) = credentials.as_ref().or(self.cfg.credentials.as_ref()) else {
                 let _ = reply.send(Err(CredentialsError::NotConfigured.into()));
                 return;
             };
-            let bare = method.strip_prefix("v3/").unwrap_or(&method);
             let is_logon = bare == "session.logon";
             if (security == Security::LoggedOn || is_logon) && creds.key_type() != KeyType::Ed25519
             {
@@ -541,7 +646,7 @@ impl SessionActor {
             }
             if security == Security::Signed {
                 let p = params.get_or_insert_with(Params::new);
-                let auth = if self.logged_on && !is_logon && !p.contains_key("apiKey") {
+                let auth = if self.logged_on && !explicit && !p.contains_key("apiKey") {
                     Auth::LoggedOn
                 } else {
                     Auth::Signed {
@@ -562,6 +667,20 @@ impl SessionActor {
             let _ = reply.send(Err(e));
             return;
         }
+        let effect = match bare.as_str() {
+            "userDataStream.subscribe" => SubEffect::Subscribe(None),
+            "userDataStream.subscribe.signature" => {
+                SubEffect::Subscribe(credentials.or_else(|| self.cfg.credentials.clone()))
+            }
+            "userDataStream.unsubscribe" => SubEffect::Unsubscribe(
+                params
+                    .as_ref()
+                    .and_then(|p| p.get("subscriptionId"))
+                    .and_then(Value::as_u64),
+            ),
+            "session.logout" => SubEffect::Logout,
+            _ => SubEffect::None,
+        };
         let deadline = self.mono_ms() + self.cfg.request_timeout.as_millis() as u64;
         self.pending.insert(
             id,
@@ -570,6 +689,7 @@ impl SessionActor {
                 kind: WaiterKind::User(reply),
                 method,
                 sent_ms: now,
+                effect,
             },
         );
         self.publish();
@@ -627,17 +747,34 @@ impl SessionActor {
                     Some(Waiter {
                         kind: WaiterKind::User(reply),
                         method,
+                        effect,
                         ..
                     }) => {
-                        if outcome.is_ok() {
+                        if let Ok(result) = &outcome {
                             match method.strip_prefix("v3/").unwrap_or(&method) {
                                 "session.logon" => self.logged_on = true,
                                 "session.logout" => self.logged_on = false,
                                 _ => {}
                             }
+                            self.apply_effect(effect, result);
                         }
                         let _ = reply.send(outcome);
                     }
+                    Some(Waiter {
+                        kind: WaiterKind::Resubscribe(account),
+                        ..
+                    }) => match outcome {
+                        Ok(result) => {
+                            let id = result.get("subscriptionId").and_then(Value::as_u64);
+                            if let Some(sub) = self.subs.iter_mut().find(|s| s.account == account) {
+                                sub.id = id;
+                            }
+                            tracing::info!(account = %redact(&account), ?id, "wsapi: user data stream resubscribed");
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, account = %redact(&account), "wsapi: resubscribe failed")
+                        }
+                    },
                     Some(Waiter {
                         kind: WaiterKind::Logon,
                         ..
@@ -650,7 +787,22 @@ impl SessionActor {
                     None => tracing::debug!("wsapi: response for unknown or expired request"),
                 }
             }
-            Ok(Incoming::UserData { event, .. }) => {
+            Ok(Incoming::UserData {
+                subscription_id,
+                event,
+            }) => {
+                let account = subscription_id.and_then(|id| {
+                    self.subs
+                        .iter()
+                        .find(|s| s.id == Some(id))
+                        .map(|s| s.account.clone())
+                });
+                let typed = UserEvent {
+                    subscription_id,
+                    account,
+                    event: UserDataEvent::parse(&event),
+                };
+                let _ = self.typed_tx.send(typed);
                 let _ = self.events_tx.send(event);
             }
             Ok(Incoming::ServerShutdown { time }) => {
@@ -679,6 +831,9 @@ impl SessionActor {
             sink.close();
         }
         self.logged_on = false;
+        for sub in &mut self.subs {
+            sub.id = None;
+        }
         self.reconnects += 1;
         self.attempt = 0;
         self.connect(ctx);
@@ -718,6 +873,9 @@ impl SessionActor {
         }
         self.gen += 1; // ignore anything still arriving from the old connection
         self.logged_on = false;
+        for sub in &mut self.subs {
+            sub.id = None;
+        }
         self.draining = false;
         for w in self.pending.drain() {
             if let WaiterKind::User(reply) = w.kind {
@@ -763,6 +921,9 @@ impl SessionActor {
                     self.on_logon(Err(err), ctx);
                 }
                 WaiterKind::TimeSync => self.on_time_sync(Err(WsApiError::Timeout), 0, ctx),
+                WaiterKind::Resubscribe(account) => {
+                    tracing::warn!(account = %redact(&account), "wsapi: resubscribe timed out");
+                }
             }
         }
         while self.queue.front().is_some_and(|(d, _)| *d <= mono) {
@@ -878,6 +1039,7 @@ pub struct WsApiClient {
     addr: Addr<SessionActor>,
     state: watch::Receiver<SessionState>,
     events: broadcast::Sender<Value>,
+    typed: broadcast::Sender<UserEvent>,
     request_timeout: Duration,
 }
 
@@ -916,6 +1078,7 @@ impl WsApiClient {
         let (ready_tx, ready_rx) = oneshot::channel();
         let (state_tx, state_rx) = watch::channel(SessionState::initial());
         let (events_tx, _) = broadcast::channel(1024);
+        let (typed_tx, _) = broadcast::channel(1024);
         let request_timeout = cfg.request_timeout;
         let seed = cfg.clock.now_ms() ^ (std::process::id() as u64) << 32;
         let actor = SessionActor {
@@ -937,6 +1100,8 @@ impl WsApiClient {
             first_ready: Some(ready_tx),
             state_tx,
             events_tx: events_tx.clone(),
+            typed_tx: typed_tx.clone(),
+            subs: Vec::new(),
             cfg,
             transport,
         };
@@ -946,6 +1111,7 @@ impl WsApiClient {
                 addr,
                 state: state_rx,
                 events: events_tx,
+                typed: typed_tx,
                 request_timeout,
             },
             ready_rx,
@@ -954,9 +1120,32 @@ impl WsApiClient {
 
     /// Sends `method` with `params`; security (public / signed / logged-on) and weight come
     /// from the method table ([`method_info`]). Signed methods get `timestamp`, `recvWindow`,
-    /// `apiKey` and `signature` added. Returns the `result` on status 200.
+    /// `apiKey` and `signature` added. Returns the `result` on status 200. A method the
+    /// table does not know fails with [`WsApiError::UnknownMethod`] without being sent.
     pub async fn request(&self, method: &str, params: Option<Params>) -> Result<Value, WsApiError> {
-        self.call(method, params, None).await
+        self.send_call(method, params, None, None).await
+    }
+
+    /// Sends a typed call ([`calls`](super::calls)) and decodes its typed result.
+    pub async fn call<M: Method>(&self, call: &M) -> Result<M::Output, WsApiError> {
+        let v = self
+            .send_call(M::NAME, call.to_params(), None, None)
+            .await?;
+        decode(M::NAME, v)
+    }
+
+    /// Like [`call`](Self::call), signed with `credentials` (`apiKey` + `signature` in the
+    /// request) instead of the session's: e.g. `userDataStream.subscribe.signature` for
+    /// another account on this connection.
+    pub async fn call_as<M: Method>(
+        &self,
+        call: &M,
+        credentials: &Credentials,
+    ) -> Result<M::Output, WsApiError> {
+        let v = self
+            .send_call(M::NAME, call.to_params(), None, Some(credentials.clone()))
+            .await?;
+        decode(M::NAME, v)
     }
 
     /// Like [`request`](Self::request) with explicit security and cost (for methods the
@@ -968,20 +1157,23 @@ impl WsApiClient {
         security: Security,
         cost: Cost,
     ) -> Result<Value, WsApiError> {
-        self.call(method, params, Some((security, cost))).await
+        self.send_call(method, params, Some((security, cost)), None)
+            .await
     }
 
-    async fn call(
+    async fn send_call(
         &self,
         method: &str,
         params: Option<Params>,
         info: Option<(Security, Cost)>,
+        credentials: Option<Credentials>,
     ) -> Result<Value, WsApiError> {
         let (reply, rx) = oneshot::channel();
         let call = Call {
             method: method.to_owned(),
             params,
             info,
+            credentials,
             reply,
         };
         self.addr
@@ -1032,9 +1224,15 @@ impl WsApiClient {
         }
     }
 
-    /// User-data events (`{"e":"executionReport",…}`) of `userDataStream.subscribe`.
+    /// User-data events (`{"e":"executionReport",…}`) of every subscription, as JSON.
     pub fn user_events(&self) -> broadcast::Receiver<Value> {
         self.events.subscribe()
+    }
+
+    /// Typed user-data events of every subscription, with the subscription and the account
+    /// they belong to. The session renews its subscriptions after a reconnect.
+    pub fn user_data_events(&self) -> broadcast::Receiver<UserEvent> {
+        self.typed.subscribe()
     }
 
     /// Stops the session: in-flight requests fail with [`WsApiError::Stopped`].
@@ -1046,4 +1244,11 @@ impl WsApiClient {
     pub fn addr(&self) -> &Addr<SessionActor> {
         &self.addr
     }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(method: &str, v: Value) -> Result<T, WsApiError> {
+    serde_json::from_value(v).map_err(|e| WsApiError::Decode {
+        method: method.to_owned(),
+        reason: e.to_string(),
+    })
 }

@@ -186,8 +186,8 @@ impl SigningKey {
     }
 }
 
-/// How a request is authenticated.
-#[derive(Debug, Clone, Copy)]
+/// How a request is authenticated. `Debug` shows a shortened API key and never the key.
+#[derive(Clone, Copy)]
 pub enum Auth<'a> {
     /// Send `apiKey` + `signature` in the request (works on any session).
     Signed {
@@ -198,6 +198,19 @@ pub enum Auth<'a> {
     },
     /// The session is logged on (`session.logon`): only `timestamp` (and `recvWindow`).
     LoggedOn,
+}
+
+impl fmt::Debug for Auth<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Signed { api_key, key } => f
+                .debug_struct("Signed")
+                .field("api_key", &super::credentials::redact(api_key))
+                .field("key", key)
+                .finish(),
+            Self::LoggedOn => f.write_str("LoggedOn"),
+        }
+    }
 }
 
 /// Adds `timestamp`, optional `recvWindow`, and (for [`Auth::Signed`]) `apiKey` and
