@@ -35,6 +35,9 @@ pub struct BookSettings {
     pub snapshot_depth: u32,
     /// The venue's REST weight budget, shared by its books (Binance).
     pub rest_budget: Option<Arc<RestBudget>>,
+    /// Deadline of one whole REST snapshot request, headers and body (Binance). A venue
+    /// that drips the body is cut off, reported as `SnapshotFailed` and asked again.
+    pub snapshot_timeout: Duration,
 }
 
 /// One book.
@@ -267,6 +270,7 @@ impl BookActor {
             return;
         };
         let weight = session::snapshot_weight(self.exchange, depth);
+        let timeout = self.settings.snapshot_timeout;
         let budget = self.settings.rest_budget.clone();
         self.fetching = true;
         let delay = if self.fetch_failures == 0 {
@@ -300,7 +304,7 @@ impl BookActor {
                         sent_ms = Timestamp::now().as_unix_millis();
                     }
                 }
-                let result = async {
+                let request = async {
                     let transport = |e: String| FetchError::Transport(e);
                     let mut resp = client
                         .get(&url)
@@ -325,8 +329,14 @@ impl BookActor {
                             &text,
                         )))
                     }
-                }
-                .await;
+                };
+                let result = actix_rt::time::timeout(timeout, request)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(FetchError::Transport(format!(
+                            "snapshot request timed out after {timeout:?}"
+                        )))
+                    });
                 addr.do_send(SnapshotFetched {
                     result,
                     received_at: Timestamp::now(),

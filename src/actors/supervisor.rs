@@ -37,6 +37,10 @@ pub struct EngineConfig {
     /// Lowers the venue's streams-per-connection cap (Binance 1024); more symbols open more
     /// connections.
     pub max_streams_per_connection: Option<usize>,
+    /// Deadline of a whole REST snapshot request (headers and body).
+    pub snapshot_timeout: std::time::Duration,
+    /// Largest WebSocket message accepted, one frame or assembled from continuations.
+    pub max_message_size: usize,
 }
 
 struct Conn {
@@ -106,10 +110,12 @@ impl Supervisor {
         let endpoint = self.endpoint(exchange);
         let i = self.arbiter();
         let (hub, me, depth) = (self.hub.clone(), ctx.address(), self.config.kraken_depth);
+        let max_message = self.config.max_message_size;
         let conns = self.connections.entry(exchange).or_default();
         let shard = conns.len();
         let addr = ConnectionActor::start_in_arbiter(&self.arbiters[i].handle(), move |_| {
             ConnectionActor::new(exchange, shard, endpoint, depth, hub, me)
+                .with_max_message_size(max_message)
         });
         conns.push(Conn {
             addr,
@@ -205,6 +211,7 @@ impl Supervisor {
         };
         let backoff = self.config.backoff;
         let snapshot_depth = self.config.binance_snapshot_depth;
+        let snapshot_timeout = self.config.snapshot_timeout;
         let rest_budget = session::snapshot_weight_budget(exchange).map(|w| {
             self.rest_budgets
                 .entry(exchange)
@@ -226,6 +233,7 @@ impl Supervisor {
                     backoff,
                     snapshot_depth,
                     rest_budget: rest_budget.clone(),
+                    snapshot_timeout,
                 };
                 let (c, h, s) = (conn.addr.clone(), hub.clone(), symbol.clone());
                 let addr =
@@ -285,7 +293,7 @@ impl Supervisor {
         }
         self.next_sub += 1;
         let id = self.next_sub;
-        let queue = Queue::new(sub.capacity);
+        let queue = Queue::new(sub.capacity, sub.max_bytes);
         let entry = Arc::new(Entry::new(
             id,
             sub.markets.clone(),
