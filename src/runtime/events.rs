@@ -92,7 +92,9 @@ pub enum FeedStatus {
         /// Delay before the next attempt, when known.
         retry_in: Option<Duration>,
     },
-    /// A frame the venue sent could not be parsed (the connection carries on).
+    /// A frame the venue sent could not be parsed (the connection carries on). The error
+    /// keeps the frame's first [`FRAME_EXCERPT_BYTES`](crate::exchange::FRAME_EXCERPT_BYTES)
+    /// and its length, never the whole frame.
     BadFrame(Arc<ParseError>),
     /// The venue reported an error (bad subscription, rate limit, ...).
     VenueError {
