@@ -42,6 +42,13 @@ use actix::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Default deadline of a whole REST snapshot request ([`EngineBuilder::snapshot_timeout`]).
+pub const DEFAULT_SNAPSHOT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Default cap of one WebSocket message ([`EngineBuilder::max_message_size`]): 16 MiB, far
+/// above any venue's largest real message (a Kraken 1000-level snapshot is about 100 kB).
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 16 << 20;
+
 /// Configures and starts an [`Engine`].
 #[derive(Clone, Debug)]
 pub struct EngineBuilder {
@@ -61,6 +68,8 @@ impl Default for EngineBuilder {
                 binance_snapshot_depth: 1000,
                 max_streams_per_connection: None,
                 net: crate::net::NetOptions::default(),
+                snapshot_timeout: DEFAULT_SNAPSHOT_TIMEOUT,
+                max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             },
         }
     }
@@ -131,6 +140,22 @@ impl EngineBuilder {
         self
     }
 
+    /// Deadline of one whole REST snapshot request, headers and body (default 10 s). A
+    /// snapshot not complete by then is reported as `FeedStatus::SnapshotFailed` and asked
+    /// again with backoff, so a venue that drips its answer cannot hold a book in `Syncing`.
+    pub fn snapshot_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.config.snapshot_timeout = timeout;
+        self
+    }
+
+    /// Largest WebSocket message accepted (default 16 MiB), whether one frame or assembled
+    /// from continuation frames. A larger one is reported as `FeedStatus::MessageTooLarge`
+    /// and the connection is reset (not buffered); at least 64 kB.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.config.max_message_size = bytes;
+        self
+    }
+
     /// Seed of the reconnect jitter.
     pub fn seed(mut self, seed: u64) -> Self {
         self.config.seed = seed;
@@ -154,6 +179,16 @@ impl EngineBuilder {
         if c.max_streams_per_connection.is_some_and(|n| n < 2) {
             return Err(EngineError::InvalidConfig(
                 "max_streams_per_connection must be at least 2 (a Binance book takes 2)".into(),
+            ));
+        }
+        if c.snapshot_timeout.is_zero() {
+            return Err(EngineError::InvalidConfig(
+                "snapshot_timeout must be positive".into(),
+            ));
+        }
+        if c.max_message_size < 64 * 1024 {
+            return Err(EngineError::InvalidConfig(
+                "max_message_size must be at least 64 kB".into(),
             ));
         }
         if c.arbiters == 0 {

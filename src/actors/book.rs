@@ -36,6 +36,9 @@ pub struct BookSettings {
     pub rest_budget: Option<Arc<RestBudget>>,
     /// The TLS client configuration and host overrides.
     pub(crate) transport: crate::net::Transport,
+    /// Deadline of one whole REST snapshot request, headers and body (Binance). A venue
+    /// that drips the body is cut off, reported as `SnapshotFailed` and asked again.
+    pub snapshot_timeout: Duration,
 }
 
 /// One book.
@@ -275,6 +278,7 @@ impl BookActor {
             return;
         };
         let weight = session::snapshot_weight(self.exchange, depth);
+        let timeout = self.settings.snapshot_timeout;
         let budget = self.settings.rest_budget.clone();
         self.fetching = true;
         let delay = if self.fetch_failures == 0 {
@@ -308,7 +312,7 @@ impl BookActor {
                         sent_ms = Timestamp::now().as_unix_millis();
                     }
                 }
-                let result = async {
+                let request = async {
                     let transport = |e: String| FetchError::Transport(e);
                     let mut resp = client
                         .get(&url)
@@ -333,8 +337,14 @@ impl BookActor {
                             &text,
                         )))
                     }
-                }
-                .await;
+                };
+                let result = actix_rt::time::timeout(timeout, request)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(FetchError::Transport(format!(
+                            "snapshot request timed out after {timeout:?}"
+                        )))
+                    });
                 addr.do_send(SnapshotFetched {
                     result,
                     received_at: Timestamp::now(),

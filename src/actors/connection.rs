@@ -5,6 +5,7 @@ use super::book::BookActor;
 use super::messages::*;
 use super::net;
 use super::supervisor::Supervisor;
+use crate::exchange::outbox::{Outbox, Outgoing, OUTBOX_SPARE};
 use crate::exchange::session::{self, Endpoint, Interest};
 use crate::exchange::{self, Control, Message};
 use crate::net::Transport;
@@ -15,9 +16,9 @@ use actix::prelude::*;
 use awc::ws;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{oneshot, Notify};
 use tracing::Instrument;
 
 /// Frames tagged with the connection generation they belong to.
@@ -30,9 +31,74 @@ impl actix::Message for WsEvent {
     type Result = ();
 }
 
+/// The actor's side of the writer task: the shared [`Outbox`] and its wake-up.
 struct Writer {
-    tx: mpsc::UnboundedSender<ws::Message>,
+    outbox: Arc<Mutex<Outbox>>,
+    wake: Arc<Notify>,
     done: Option<oneshot::Receiver<()>>,
+}
+
+impl Writer {
+    fn with<R>(&self, f: impl FnOnce(&mut Outbox) -> R) -> R {
+        let r = f(&mut self.outbox.lock().unwrap_or_else(|e| e.into_inner()));
+        self.wake.notify_one();
+        r
+    }
+}
+
+impl Drop for Writer {
+    /// The connection is given up (or shut down): the writer sends what a close asked
+    /// for, or just the closing frame, and ends.
+    fn drop(&mut self) {
+        self.with(Outbox::abandon);
+    }
+}
+
+/// Sends what the outbox holds, each message (but the close) when the venue's gate has
+/// room, until the closing frame went out or the socket failed.
+async fn write_loop<S>(
+    mut sink: S,
+    outbox: Arc<Mutex<Outbox>>,
+    wake: Arc<Notify>,
+    mut gate: session::SendGate,
+    done: oneshot::Sender<()>,
+) where
+    S: futures_util::Sink<ws::Message> + Unpin,
+{
+    let lock = || outbox.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let (empty, close_next) = {
+            let o = lock();
+            (o.is_empty(), o.next_is_close())
+        };
+        if empty {
+            if lock().is_closed() {
+                break;
+            }
+            // A notify sent since the check left a permit: no wake-up is lost.
+            wake.notified().await;
+            continue;
+        }
+        if !close_next {
+            if let Err(wait) = gate.try_send(Instant::now()) {
+                actix_rt::time::sleep(wait).await;
+                continue;
+            }
+        }
+        // Chosen now, when the gate opens: the pong for the latest ping, a request.
+        let Some(next) = lock().pop() else { continue };
+        let message = match next {
+            Outgoing::Text(t) => ws::Message::Text(t.into()),
+            Outgoing::Pong(p) => ws::Message::Pong(p.into()),
+            Outgoing::Close => ws::Message::Close(Some(ws::CloseCode::Normal.into())),
+        };
+        let last = matches!(message, ws::Message::Close(_));
+        if sink.send(message).await.is_err() || last {
+            break;
+        }
+    }
+    let _ = sink.close().await;
+    let _ = done.send(());
 }
 
 /// One venue connection.
@@ -57,6 +123,10 @@ pub struct ConnectionActor {
     last_frame: Instant,
     last_ping: Instant,
     partial: Option<Vec<u8>>,
+    /// A request was refused by the full outbox: the connection is reset at the next tick.
+    outbox_full: Option<String>,
+    /// Largest message accepted, one frame or assembled from continuations.
+    max_message_size: usize,
     status_targets: Targets,
     trade_targets: HashMap<Symbol, Targets>,
     /// Why the connection was last lost (reported with the reconnect schedule).
@@ -97,10 +167,26 @@ impl ConnectionActor {
             last_frame: Instant::now(),
             last_ping: Instant::now(),
             partial: None,
+            outbox_full: None,
+            max_message_size: crate::engine::DEFAULT_MAX_MESSAGE_SIZE,
             status_targets: Targets::default(),
             trade_targets: HashMap::new(),
             last_failure: String::new(),
         }
+    }
+
+    /// Sets the largest WebSocket message accepted (one frame or assembled).
+    pub(crate) fn with_max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message_size = bytes;
+        self
+    }
+
+    /// A message over the limit: report it and reset the connection (never buffer it).
+    fn too_large(&mut self, size: usize, ctx: &mut Context<Self>) {
+        let limit = self.max_message_size;
+        tracing::warn!(exchange = %self.exchange, size, limit, "message too large");
+        self.status(FeedStatus::MessageTooLarge { size, limit });
+        self.fail(format!("message too large (over {limit} bytes)"), ctx);
     }
 
     fn status(&mut self, status: FeedStatus) {
@@ -146,9 +232,11 @@ impl ConnectionActor {
         true
     }
 
-    fn send(&self, text: String) {
+    fn send(&mut self, text: String) {
         if let Some(w) = &self.writer {
-            let _ = w.tx.send(ws::Message::Text(text.into()));
+            if let Err(e) = w.with(|o| o.push_text(text)) {
+                self.outbox_full.get_or_insert_with(|| e.to_string());
+            }
         }
     }
 
@@ -180,11 +268,12 @@ impl ConnectionActor {
         tracing::info!(exchange = %self.exchange, url = %plan.url, "connecting");
         let client = self.transport.client(Duration::from_secs(10));
         let url = plan.url.clone();
+        let max_frame = self.max_message_size;
         let span = tracing::info_span!("connect", exchange = %self.exchange, generation);
         let fut = async move {
             client
                 .ws(url.as_str())
-                .max_frame_size(64 * 1024 * 1024)
+                .max_frame_size(max_frame)
                 .connect()
                 .await
                 .map(|(_, framed)| framed)
@@ -198,29 +287,26 @@ impl ConnectionActor {
             act.connecting = false;
             match result {
                 Ok(framed) => {
-                    let (mut sink, frames) = framed.split();
-                    let (tx, mut rx) = mpsc::unbounded_channel::<ws::Message>();
+                    let (sink, frames) = framed.split();
                     let (done_tx, done_rx) = oneshot::channel();
                     // Paced under the venue's incoming-message limit (Binance disconnects
                     // above 5 per second, pongs and SUBSCRIBE included); the closing frame
-                    // is never held back.
-                    let mut gate = session::SendGate::for_exchange(act.exchange);
-                    actix_rt::spawn(async move {
-                        while let Some(m) = rx.recv().await {
-                            if !matches!(m, ws::Message::Close(_)) {
-                                while let Err(wait) = gate.try_send(Instant::now()) {
-                                    actix_rt::time::sleep(wait).await;
-                                }
-                            }
-                            if sink.send(m).await.is_err() {
-                                break;
-                            }
-                        }
-                        let _ = sink.close().await;
-                        let _ = done_tx.send(());
-                    });
+                    // is never held back. Bounded: room for the plan and as many again.
+                    let gate = session::SendGate::for_exchange(act.exchange);
+                    let outbox =
+                        Arc::new(Mutex::new(Outbox::new(plan.messages.len() + OUTBOX_SPARE)));
+                    let wake = Arc::new(Notify::new());
+                    actix_rt::spawn(write_loop(
+                        sink,
+                        outbox.clone(),
+                        wake.clone(),
+                        gate,
+                        done_tx,
+                    ));
+                    act.outbox_full = None;
                     act.writer = Some(Writer {
-                        tx,
+                        outbox,
+                        wake,
                         done: Some(done_rx),
                     });
                     let frames = net::YieldEach::new(frames);
@@ -360,14 +446,27 @@ impl ConnectionActor {
             },
             Frame::Binary(bytes) => self.bad_bytes(&bytes),
             Frame::Continuation(item) => match item {
-                Item::FirstText(b) | Item::FirstBinary(b) => self.partial = Some(b.to_vec()),
+                Item::FirstText(b) | Item::FirstBinary(b) => {
+                    if b.len() > self.max_message_size {
+                        return self.too_large(b.len(), ctx);
+                    }
+                    self.partial = Some(b.to_vec())
+                }
                 Item::Continue(b) => {
                     if let Some(p) = &mut self.partial {
+                        let size = p.len() + b.len();
+                        if size > self.max_message_size {
+                            return self.too_large(size, ctx);
+                        }
                         p.extend_from_slice(&b);
                     }
                 }
                 Item::Last(b) => {
                     if let Some(mut p) = self.partial.take() {
+                        let size = p.len() + b.len();
+                        if size > self.max_message_size {
+                            return self.too_large(size, ctx);
+                        }
                         p.extend_from_slice(&b);
                         match String::from_utf8(p) {
                             Ok(text) => self.on_text(&text, ctx),
@@ -377,8 +476,9 @@ impl ConnectionActor {
                 }
             },
             Frame::Ping(payload) => {
+                // Only the latest ping is answered: a flood cannot grow the outbox.
                 if let Some(w) = &self.writer {
-                    let _ = w.tx.send(ws::Message::Pong(payload));
+                    w.with(|o| o.answer_ping(payload.to_vec()));
                 }
             }
             Frame::Pong(_) => {}
@@ -398,6 +498,10 @@ impl ConnectionActor {
 
     fn tick(&mut self, ctx: &mut Context<Self>) {
         if !self.connected {
+            return;
+        }
+        if let Some(reason) = self.outbox_full.take() {
+            self.fail(reason, ctx);
             return;
         }
         let idle = session::idle_timeout(self.exchange);
@@ -444,6 +548,12 @@ impl StreamHandler<WsEvent> for ConnectionActor {
                     });
                 }
                 self.on_frame(frame, ctx);
+            }
+            WsEvent::Frame(g, Err(awc::error::WsProtocolError::Overflow))
+                if g == self.generation =>
+            {
+                // One frame over `max_frame_size` (the codec does not say by how much).
+                self.too_large(self.max_message_size + 1, ctx)
             }
             WsEvent::Frame(g, Err(e)) if g == self.generation => {
                 self.fail(format!("protocol error: {e}"), ctx)
@@ -551,10 +661,9 @@ impl Handler<Shutdown> for ConnectionActor {
         let mut done = None;
         if let Some(mut w) = self.writer.take() {
             for m in session::unsubscribe_all(self.exchange, &self.interest, &mut self.next_id) {
-                let _ = w.tx.send(ws::Message::Text(m.into()));
+                let _ = w.with(|o| o.push_text(m));
             }
-            let _ =
-                w.tx.send(ws::Message::Close(Some(ws::CloseCode::Normal.into())));
+            w.with(Outbox::close);
             done = w.done.take();
             // Dropping the sender lets the writer flush, close the socket and finish.
         }

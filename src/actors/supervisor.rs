@@ -41,6 +41,10 @@ pub struct EngineConfig {
     /// Extra trust anchors and host overrides (`EngineBuilder::root_certificate`,
     /// `EngineBuilder::resolve`).
     pub net: crate::net::NetOptions,
+    /// Deadline of a whole REST snapshot request (headers and body).
+    pub snapshot_timeout: std::time::Duration,
+    /// Largest WebSocket message accepted, one frame or assembled from continuations.
+    pub max_message_size: usize,
 }
 
 struct Conn {
@@ -121,10 +125,12 @@ impl Supervisor {
         let i = self.arbiter();
         let (hub, me, depth) = (self.hub.clone(), ctx.address(), self.config.kraken_depth);
         let transport = self.transport.clone();
+        let max_message = self.config.max_message_size;
         let conns = self.connections.entry(exchange).or_default();
         let shard = conns.len();
         let addr = ConnectionActor::start_in_arbiter(&self.arbiters[i].handle(), move |_| {
             ConnectionActor::new(exchange, shard, endpoint, transport, depth, hub, me)
+                .with_max_message_size(max_message)
         });
         conns.push(Conn {
             addr,
@@ -221,6 +227,7 @@ impl Supervisor {
         };
         let backoff = self.config.backoff;
         let snapshot_depth = self.config.binance_snapshot_depth;
+        let snapshot_timeout = self.config.snapshot_timeout;
         let rest_budget = session::snapshot_weight_budget(exchange).map(|w| {
             self.rest_budgets
                 .entry(exchange)
@@ -243,6 +250,7 @@ impl Supervisor {
                     snapshot_depth,
                     rest_budget: rest_budget.clone(),
                     transport: self.transport.clone(),
+                    snapshot_timeout,
                 };
                 let (c, h, s) = (conn.addr.clone(), hub.clone(), symbol.clone());
                 let addr =
@@ -302,7 +310,7 @@ impl Supervisor {
         }
         self.next_sub += 1;
         let id = self.next_sub;
-        let queue = Queue::new(sub.capacity);
+        let queue = Queue::new(sub.capacity, sub.max_bytes);
         let entry = Arc::new(Entry::new(
             id,
             sub.markets.clone(),

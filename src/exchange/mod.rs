@@ -8,6 +8,7 @@
 
 pub mod binance;
 pub mod kraken;
+pub mod outbox;
 pub mod poloniex;
 pub mod session;
 mod tracker;
@@ -117,25 +118,40 @@ pub enum ParseErrorKind {
     Field(&'static str),
 }
 
-/// A frame that could not be parsed. The frame is kept for diagnosis; parsing errors are
-/// never terminal for a connection (the next frame may be fine).
+/// Bytes of a bad frame a [`ParseError`] keeps: enough to diagnose it, small enough that a
+/// peer sending megabytes of garbage cannot make the errors (and the status events that
+/// carry them) hold megabytes each.
+pub const FRAME_EXCERPT_BYTES: usize = 1024;
+
+/// A frame that could not be parsed. The start of the frame is kept for diagnosis (at most
+/// [`FRAME_EXCERPT_BYTES`]); parsing errors are never terminal for a connection (the next
+/// frame may be fine).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParseError {
     /// The venue whose adapter rejected it.
     pub exchange: Exchange,
     /// What was wrong.
     pub kind: ParseErrorKind,
-    /// The offending frame, as received.
+    /// The offending frame as received, cut to its first [`FRAME_EXCERPT_BYTES`] bytes (at a
+    /// character boundary) when longer.
     pub frame: Box<str>,
+    /// The whole frame's length in bytes.
+    pub frame_len: usize,
 }
 
 impl ParseError {
-    /// Builds an error keeping the frame.
+    /// Builds an error keeping an excerpt of the frame.
     pub fn new(exchange: Exchange, kind: ParseErrorKind, frame: &str) -> Self {
+        let mut end = frame.len().min(FRAME_EXCERPT_BYTES);
+        while !frame.is_char_boundary(end) {
+            end -= 1;
+        }
         ParseError {
             exchange,
             kind,
-            frame: frame.into(),
+            frame: frame[..end].into(),
+            frame_len: frame.len(),
         }
     }
 
@@ -148,7 +164,7 @@ impl ParseError {
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let shown: String = self.frame.chars().take(200).collect();
-        let more = if self.frame.len() > shown.len() {
+        let more = if self.frame_len > shown.len() {
             "…"
         } else {
             ""
@@ -217,4 +233,22 @@ pub enum Decision {
         /// The id that came.
         received: u64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_error_keeps_a_bounded_excerpt_at_a_char_boundary() {
+        let small = ParseError::new(Exchange::Kraken, ParseErrorKind::UnknownMessage, "{}");
+        assert_eq!((&*small.frame, small.frame_len), ("{}", 2));
+        // 'é' is two bytes: the cut falls inside one and moves back to its start.
+        let big = format!("x{}", "é".repeat(FRAME_EXCERPT_BYTES));
+        let e = ParseError::new(Exchange::Binance, ParseErrorKind::UnknownMessage, &big);
+        assert_eq!(e.frame_len, big.len());
+        assert_eq!(e.frame.len(), FRAME_EXCERPT_BYTES - 1);
+        assert!(big.starts_with(&*e.frame));
+        assert!(e.to_string().ends_with("…"), "{e}");
+    }
 }

@@ -106,7 +106,9 @@ pub enum FeedStatus {
         /// Why.
         reason: String,
     },
-    /// A frame the venue sent could not be parsed (the connection carries on).
+    /// A frame the venue sent could not be parsed (the connection carries on). The error
+    /// keeps the frame's first [`FRAME_EXCERPT_BYTES`](crate::exchange::FRAME_EXCERPT_BYTES)
+    /// and its length, never the whole frame.
     BadFrame(Arc<ParseError>),
     /// The venue reported an error (bad subscription, rate limit, ...).
     VenueError {
@@ -125,6 +127,16 @@ pub enum FeedStatus {
     SnapshotFailed {
         /// Why.
         reason: String,
+    },
+    /// The venue sent a WebSocket message larger than the engine's limit
+    /// (`EngineBuilder::max_message_size`), in one frame or in continuation frames. It is
+    /// not buffered: the connection is reset (a `Disconnected` follows) and resubscribed.
+    MessageTooLarge {
+        /// Bytes received of the message when it was cut off (at least `limit + 1`; the
+        /// frame's declared length for a single frame, where known).
+        size: usize,
+        /// The limit.
+        limit: usize,
     },
     /// The venue does not list this symbol (Binance `-1121 Invalid symbol.`, Kraken
     /// `Currency pair not supported`, Poloniex `Invalid symbols value`). Terminal: the book
@@ -174,7 +186,8 @@ pub enum StreamKind {
     Trades,
     /// Best bid/ask changes (coalesced).
     BestBidAsk,
-    /// Connection and book status changes (never dropped).
+    /// Connection and book status changes (kept; only past 65,536 waiting events or 4 MiB
+    /// do the oldest go).
     Status,
 }
 
@@ -229,9 +242,50 @@ impl FeedEvent {
     }
 }
 
+impl FeedStatus {
+    /// Heap bytes the status holds beyond its own size (reason strings, a bad frame's
+    /// excerpt).
+    fn heap_bytes(&self) -> usize {
+        match self {
+            FeedStatus::Resyncing { reason }
+            | FeedStatus::Disconnected { reason, .. }
+            | FeedStatus::SnapshotFailed { reason } => reason.len(),
+            FeedStatus::VenueError { message, .. } | FeedStatus::Rejected { message, .. } => {
+                message.len()
+            }
+            FeedStatus::BadFrame(e) => std::mem::size_of::<ParseError>() + e.frame.len(),
+            _ => 0,
+        }
+    }
+}
+
+impl FeedEvent {
+    /// About how many bytes the event keeps alive (its payload and what it points to): what
+    /// a feed counts against its byte limits ([`Subscription::max_bytes`]). An `Arc` shared
+    /// by several feeds is counted by each.
+    pub fn approx_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let levels =
+            |bids: &[Level], asks: &[Level]| (bids.len() + asks.len()) * size_of::<Level>();
+        size_of::<FeedEvent>()
+            + match self {
+                FeedEvent::Book(b) => size_of::<BookUpdate>() + levels(&b.view.bids, &b.view.asks),
+                FeedEvent::Snapshot(s) => size_of::<BookSnapshot>() + levels(&s.bids, &s.asks),
+                FeedEvent::Delta(d) => size_of::<BookDelta>() + levels(&d.bids, &d.asks),
+                FeedEvent::Trade(_) => size_of::<Trade>(),
+                FeedEvent::BestBidAsk(_) => size_of::<BestBidAsk>(),
+                FeedEvent::Status(s) => size_of::<StatusEvent>() + s.status.heap_bytes(),
+                FeedEvent::Lost { .. } => 0,
+            }
+    }
+}
+
 impl actix::Message for FeedEvent {
     type Result = ();
 }
+
+/// Default [`Subscription::max_bytes`].
+pub const DEFAULT_MAX_BYTES: usize = 64 << 20;
 
 /// A predicate over events.
 pub type Predicate = Arc<dyn Fn(&FeedEvent) -> bool + Send + Sync>;
@@ -244,6 +298,7 @@ pub struct Subscription {
     pub(crate) depth: usize,
     pub(crate) throttle: Option<Duration>,
     pub(crate) capacity: usize,
+    pub(crate) max_bytes: usize,
     pub(crate) filter: Option<Predicate>,
 }
 
@@ -255,6 +310,7 @@ impl fmt::Debug for Subscription {
             .field("depth", &self.depth)
             .field("throttle", &self.throttle)
             .field("capacity", &self.capacity)
+            .field("max_bytes", &self.max_bytes)
             .field("filter", &self.filter.as_ref().map(|_| "<fn>"))
             .finish()
     }
@@ -268,6 +324,7 @@ impl Default for Subscription {
             depth: 10,
             throttle: None,
             capacity: 4096,
+            max_bytes: DEFAULT_MAX_BYTES,
             filter: None,
         }
     }
@@ -327,6 +384,15 @@ impl Subscription {
     /// counted as lost.
     pub fn capacity(mut self, capacity: usize) -> Self {
         self.capacity = capacity;
+        self
+    }
+
+    /// Bytes of trades, deltas and snapshots a feed may hold (default 64 MiB, counted with
+    /// [`FeedEvent::approx_bytes`]) before further ones are dropped and counted as lost, like
+    /// items beyond [`capacity`](Self::capacity). Status events have their own fixed bounds
+    /// (65,536 events, 4 MiB; past them the oldest go).
+    pub fn max_bytes(mut self, bytes: usize) -> Self {
+        self.max_bytes = bytes;
         self
     }
 

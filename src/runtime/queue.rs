@@ -3,7 +3,10 @@
 //!
 //! A slow consumer never blocks a book: book views and best bid/ask are coalesced per market
 //! (latest wins), trades and deltas beyond the capacity are dropped and counted, and the
-//! count is delivered as [`FeedEvent::Lost`] before anything else. Status events are kept.
+//! count is delivered as [`FeedEvent::Lost`] before anything else. Status events are kept
+//! (up to [`CONTROL_CAPACITY`] events and [`CONTROL_BYTES`]; past that the oldest go). Every
+//! part of the queue is bounded in bytes as well as in events ([`FeedEvent::approx_bytes`]),
+//! so a consumer that stops reading holds a bounded amount of memory.
 
 use super::events::{FeedEvent, StreamKind};
 use crate::types::{Exchange, Symbol};
@@ -25,6 +28,10 @@ struct State {
     lost_deltas: u64,
     total_lost: u64,
     coalesced: u64,
+    /// Bytes held by `control`, `fifo` and `latest` ([`FeedEvent::approx_bytes`]).
+    control_bytes: usize,
+    fifo_bytes: usize,
+    latest_bytes: usize,
     closed: bool,
     consumer_gone: bool,
     waker: Option<Waker>,
@@ -34,21 +41,27 @@ struct State {
 }
 
 /// Limit of queued status events; past it the oldest go (and are counted as lost).
-const CONTROL_CAPACITY: usize = 65_536;
+pub const CONTROL_CAPACITY: usize = 65_536;
+
+/// Limit of the bytes queued status events hold; past it the oldest go (counted as lost).
+pub const CONTROL_BYTES: usize = 4 << 20;
 
 /// The shared queue.
 pub(crate) struct Queue {
     state: Mutex<State>,
     cond: Condvar,
     capacity: usize,
+    max_bytes: usize,
 }
 
 impl Queue {
-    pub(crate) fn new(capacity: usize) -> Arc<Queue> {
+    /// A queue holding at most `capacity` trades/deltas/snapshots and `max_bytes` of them.
+    pub(crate) fn new(capacity: usize, max_bytes: usize) -> Arc<Queue> {
         Arc::new(Queue {
             state: Mutex::new(State::default()),
             cond: Condvar::new(),
             capacity: capacity.max(1),
+            max_bytes: max_bytes.max(1),
         })
     }
 
@@ -63,20 +76,26 @@ impl Queue {
         if s.consumer_gone || s.closed {
             return false;
         }
+        let bytes = event.approx_bytes();
         match &event {
             FeedEvent::Book(_) | FeedEvent::BestBidAsk(_) => {
                 let Some((exchange, symbol)) = event.market() else {
                     return true;
                 };
                 let key = (exchange, symbol.clone(), event.kind());
-                if s.latest.insert(key.clone(), event).is_some() {
+                s.latest_bytes += bytes;
+                if let Some(old) = s.latest.insert(key.clone(), event) {
+                    s.latest_bytes -= old.approx_bytes();
                     s.coalesced += 1;
                 } else {
                     s.dirty.push_back(key);
                 }
             }
             FeedEvent::Trade(_) | FeedEvent::Delta(_) | FeedEvent::Snapshot(_) => {
-                if s.fifo.len() >= self.capacity {
+                // An item larger than the whole byte limit still goes into an empty queue,
+                // so a big snapshot is never lost for being big alone.
+                let over_bytes = !s.fifo.is_empty() && s.fifo_bytes + bytes > self.max_bytes;
+                if s.fifo.len() >= self.capacity || over_bytes {
                     if matches!(event, FeedEvent::Trade(_)) {
                         s.lost_trades += 1;
                     } else {
@@ -84,14 +103,21 @@ impl Queue {
                     }
                     s.total_lost += 1;
                 } else {
+                    s.fifo_bytes += bytes;
                     s.fifo.push_back(event);
                 }
             }
             FeedEvent::Status(_) | FeedEvent::Lost { .. } => {
-                if s.control.len() >= CONTROL_CAPACITY {
-                    s.control.pop_front();
+                while !s.control.is_empty()
+                    && (s.control.len() >= CONTROL_CAPACITY
+                        || s.control_bytes + bytes > CONTROL_BYTES)
+                {
+                    if let Some(old) = s.control.pop_front() {
+                        s.control_bytes -= old.approx_bytes();
+                    }
                     s.total_lost += 1;
                 }
+                s.control_bytes += bytes;
                 s.control.push_back(event);
             }
         }
@@ -123,13 +149,16 @@ impl Queue {
             });
         }
         if let Some(e) = s.control.pop_front() {
+            s.control_bytes -= e.approx_bytes();
             return Some(e);
         }
         if let Some(e) = s.fifo.pop_front() {
+            s.fifo_bytes -= e.approx_bytes();
             return Some(e);
         }
         while let Some(key) = s.dirty.pop_front() {
             if let Some(e) = s.latest.remove(&key) {
+                s.latest_bytes -= e.approx_bytes();
                 return Some(e);
             }
         }
@@ -158,6 +187,9 @@ impl Queue {
         s.fifo.clear();
         s.latest.clear();
         s.dirty.clear();
+        s.control_bytes = 0;
+        s.fifo_bytes = 0;
+        s.latest_bytes = 0;
     }
 
     fn poll_pop(&self, cx: &mut Context<'_>) -> Poll<Option<FeedEvent>> {
@@ -208,6 +240,7 @@ impl Queue {
             lost: s.total_lost,
             coalesced: s.coalesced,
             queued: s.fifo.len() + s.control.len() + s.dirty.len(),
+            queued_bytes: s.control_bytes + s.fifo_bytes + s.latest_bytes,
         }
     }
 }
@@ -241,6 +274,8 @@ pub struct FeedStats {
     pub coalesced: u64,
     /// Items waiting.
     pub queued: usize,
+    /// About how many bytes the waiting items hold ([`FeedEvent::approx_bytes`]).
+    pub queued_bytes: usize,
 }
 
 /// The consumer side of a subscription: an async [`Stream`](futures_core::Stream), a blocking
@@ -364,7 +399,7 @@ mod tests {
 
     #[test]
     fn views_coalesce_trades_drop_with_a_count() {
-        let q = Queue::new(2);
+        let q = Queue::new(2, 1 << 20);
         for i in 0..5 {
             q.push(view(i));
             q.push(trade(i));
@@ -386,7 +421,8 @@ mod tests {
             FeedStats {
                 lost: 3,
                 coalesced: 4,
-                queued: 0
+                queued: 0,
+                queued_bytes: 0
             }
         );
         q.close();
@@ -396,9 +432,86 @@ mod tests {
         );
     }
 
+    fn snapshot(levels: usize) -> FeedEvent {
+        use crate::types::{BookSnapshot, Level, SeqIds};
+        let level = Level::new(Decimal::ONE, Decimal::ONE);
+        FeedEvent::Snapshot(Arc::new(BookSnapshot {
+            meta: Meta {
+                exchange: Exchange::Binance,
+                symbol: Symbol::parse("BTC-USDT").unwrap(),
+                exchange_time: None,
+                received_at: Timestamp::default(),
+            },
+            bids: vec![level; levels],
+            asks: vec![level; levels],
+            seq: SeqIds::default(),
+            checksum: None,
+        }))
+    }
+
+    fn bad_frame(bytes: usize) -> FeedEvent {
+        use crate::exchange::{ParseError, ParseErrorKind};
+        use crate::runtime::events::{FeedStatus, StatusEvent};
+        let frame = "x".repeat(bytes);
+        FeedEvent::Status(Arc::new(StatusEvent {
+            exchange: Exchange::Binance,
+            symbol: None,
+            status: FeedStatus::BadFrame(Arc::new(ParseError::new(
+                Exchange::Binance,
+                ParseErrorKind::UnknownMessage,
+                &frame,
+            ))),
+            at: Timestamp::default(),
+        }))
+    }
+
+    #[test]
+    fn fifo_is_bounded_in_bytes_as_well_as_in_events() {
+        let one = snapshot(5000).approx_bytes();
+        let q = Queue::new(4096, 10 * one);
+        for _ in 0..100 {
+            q.push(snapshot(5000));
+        }
+        let feed = Feed::new(q.clone(), 1);
+        let stats = feed.stats();
+        assert_eq!(stats.queued, 10, "{stats:?}");
+        assert_eq!(stats.queued_bytes, 10 * one);
+        assert_eq!(stats.lost, 90);
+        assert_eq!(
+            feed.try_recv(),
+            Some(FeedEvent::Lost {
+                kind: StreamKind::Deltas,
+                count: 90
+            })
+        );
+        while feed.try_recv().is_some() {}
+        assert_eq!(feed.stats().queued_bytes, 0, "popping gives the bytes back");
+        // One item larger than the whole limit still goes into an empty queue.
+        let q = Queue::new(4096, 1);
+        q.push(snapshot(10));
+        assert_eq!(Feed::new(q, 2).stats().queued, 1);
+    }
+
+    #[test]
+    fn status_events_are_bounded_in_bytes_oldest_go() {
+        let q = Queue::new(8, 1 << 20);
+        // Bad frames keep an excerpt, so each event is small whatever the frame's size.
+        let each = bad_frame(1 << 20).approx_bytes();
+        assert!(each < 2 * crate::exchange::FRAME_EXCERPT_BYTES, "{each}");
+        let n = CONTROL_BYTES / each + 1000;
+        for _ in 0..n {
+            q.push(bad_frame(1 << 20));
+        }
+        let feed = Feed::new(q, 1);
+        let stats = feed.stats();
+        assert!(stats.queued_bytes <= CONTROL_BYTES, "{stats:?}");
+        assert_eq!(stats.queued, CONTROL_BYTES / each);
+        assert_eq!(stats.lost as usize, n - stats.queued);
+    }
+
     #[test]
     fn dropping_the_feed_stops_delivery() {
-        let q = Queue::new(8);
+        let q = Queue::new(8, 1 << 20);
         let feed = Feed::new(q.clone(), 1);
         assert!(q.push(trade(1)));
         drop(feed);
@@ -408,7 +521,7 @@ mod tests {
 
     #[test]
     fn a_blocked_consumer_is_woken_by_a_push() {
-        let q = Queue::new(8);
+        let q = Queue::new(8, 1 << 20);
         let feed = Feed::new(q.clone(), 1);
         let pusher = {
             let q = q.clone();
@@ -432,7 +545,7 @@ mod tests {
 
     #[test]
     fn crossbeam_receiver_gets_events_and_disconnects_on_close() {
-        let q = Queue::new(8);
+        let q = Queue::new(8, 1 << 20);
         let rx = Feed::new(q.clone(), 1).into_crossbeam();
         q.push(trade(1));
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(trade(1)));
