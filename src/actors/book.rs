@@ -418,14 +418,21 @@ impl Handler<SnapshotFetched> for BookActor {
         });
         match parsed {
             Ok(snap) => {
-                self.fetch_failures = 0;
                 let mut out = Vec::new();
                 self.last_received = msg.received_at;
                 self.tracker.on_snapshot(snap, &mut out);
+                // A snapshot the book refused (or one too old to bridge the buffer) is a
+                // failed fetch too: the refetch it asks for backs off like any other retry
+                // instead of hammering the venue until its weight budget runs dry.
+                self.fetch_failures = if matches!(self.tracker.state(), SyncState::Live) {
+                    0
+                } else {
+                    self.fetch_failures.saturating_add(1)
+                };
                 self.act_on(&out, None, ctx);
             }
             Err(reason) => {
-                self.fetch_failures += 1;
+                self.fetch_failures = self.fetch_failures.saturating_add(1);
                 tracing::warn!(exchange = %self.exchange, symbol = %self.symbol, %reason, "snapshot failed");
                 self.status(FeedStatus::SnapshotFailed { reason });
                 self.fetch_snapshot(ctx);

@@ -5,7 +5,9 @@
 //! derived from the decimal text exactly. When a price arrives with more decimals than the
 //! book's current scale, the book rescales every key exactly (multiplying by a power of ten);
 //! a price that cannot be represented (more than [`MAX_PRICE_SCALE`] decimals, or overflow)
-//! is rejected with [`BookError::PriceOutOfRange`], never rounded.
+//! is rejected with [`BookError::PriceOutOfRange`], never rounded. A snapshot (and
+//! [`OrderBook::clear`]) starts again from the scale its own levels need, so one odd level
+//! can never keep later snapshots out.
 
 use crate::types::{Level, Side};
 use rust_decimal::Decimal;
@@ -116,16 +118,25 @@ impl OrderBook {
     }
 
     /// Replaces the whole book. Zero-quantity levels are skipped. The depth limit applies.
+    ///
+    /// The snapshot is keyed afresh at its own price scale, so whatever earlier messages did
+    /// to the scale (one level with 18 decimals raises it for good otherwise) cannot keep a
+    /// good snapshot out. A level that cannot be keyed or a negative quantity leaves the book
+    /// exactly as it was; on [`BookError::Crossed`] the snapshot has been applied (as with
+    /// [`apply_delta`](Self::apply_delta)).
     pub fn apply_snapshot(&mut self, bids: &[Level], asks: &[Level]) -> Result<(), BookError> {
-        self.bids.clear();
-        self.asks.clear();
+        let mut fresh = OrderBook {
+            depth: self.depth,
+            ..OrderBook::default()
+        };
         for l in bids {
-            self.set(Side::Bid, l.price, l.qty)?;
+            fresh.set(Side::Bid, l.price, l.qty)?;
         }
         for l in asks {
-            self.set(Side::Ask, l.price, l.qty)?;
+            fresh.set(Side::Ask, l.price, l.qty)?;
         }
-        self.truncate_to_depth();
+        fresh.truncate_to_depth();
+        *self = fresh;
         self.check_crossed()
     }
 
@@ -198,10 +209,11 @@ impl OrderBook {
         }
     }
 
-    /// Removes every level (the depth limit stays).
+    /// Removes every level and forgets the price scale (the depth limit stays).
     pub fn clear(&mut self) {
         self.bids.clear();
         self.asks.clear();
+        self.scale = 0;
     }
 
     /// True when both sides are empty.

@@ -361,6 +361,12 @@ impl Faults {
     pub fn throttle_rest(&self, times: u32) {
         self.shared.lock().throttle_rest = times;
     }
+
+    /// The next `times` Binance REST depth answers carry one bid at `price` (e.g.
+    /// `0.000000000000000001`) instead of their bids; the asks and `lastUpdateId` are real.
+    pub fn poison_rest_snapshot(&self, times: u32, price: &str) {
+        self.shared.lock().poison_rest = (times > 0).then(|| (times, price.to_owned()));
+    }
 }
 
 /// Starts a server that plays the received frames of a capture (format A of
@@ -509,6 +515,7 @@ async fn binance_depth(req: HttpRequest, shared: Data) -> HttpResponse {
         if stale {
             st.stale_rest -= 1;
         }
+        let body = st.poison_rest_body(body);
         (body, st.rest_delay, used)
     };
     if !delay.is_zero() {

@@ -468,6 +468,9 @@ pub struct State {
     pub stale_rest: u32,
     /// The next so many Binance REST depth requests are answered 429 with `Retry-After: 1`.
     pub throttle_rest: u32,
+    /// The next so many Binance REST depth answers have their bids replaced by one bid at
+    /// this price (a level a book cannot key beside the real asks).
+    pub poison_rest: Option<(u32, String)>,
     /// Every Binance REST depth request: when, and the HTTP status answered.
     pub rest_log: Vec<(std::time::Instant, u16)>,
     /// REQUEST_WEIGHT used in the current minute: (minute start in ms, weight).
@@ -479,6 +482,24 @@ pub struct State {
 }
 
 impl State {
+    /// Applies the armed REST poison (if any) to a depth `body`, counting it down.
+    pub fn poison_rest_body(&mut self, body: String) -> String {
+        let Some((times, price)) = self.poison_rest.take() else {
+            return body;
+        };
+        if times > 1 {
+            self.poison_rest = Some((times - 1, price.clone()));
+        }
+        match (body.find("\"bids\":"), body.find(",\"asks\":")) {
+            (Some(b), Some(a)) => format!(
+                "{}\"bids\":[[\"{price}\",\"1.00000000\"]]{}",
+                &body[..b],
+                &body[a..]
+            ),
+            _ => body,
+        }
+    }
+
     /// The market of `symbol` on `exchange`.
     pub fn market(&self, exchange: Exchange, symbol: &Symbol) -> Option<&SimMarket> {
         self.markets
@@ -550,6 +571,7 @@ impl Shared {
                 rest_delay: Duration::ZERO,
                 stale_rest: 0,
                 throttle_rest: 0,
+                poison_rest: None,
                 rest_log: Vec::new(),
                 rest_weight: (0, 0),
                 next_connection: 1,

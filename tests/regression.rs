@@ -1,0 +1,189 @@
+//! Regression tests, each named after the bug it pins down (issue 10, "bounded and
+//! unkillable under a hostile or broken peer"). Pure: frames go through the venues' `parse`
+//! and the [`BookTracker`]; the oracles are the venues' own checksums and update ids and a
+//! naive model of the book the frames describe.
+
+use marketfeed::book::OrderBook;
+use marketfeed::exchange::{
+    kraken, parse, BookTracker, Message, Outcome, ResyncReason, SyncState, TrackerConfig,
+};
+use marketfeed::types::{Exchange, Level, MarketEvent, Side, Symbol, Timestamp};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+const T: Timestamp = Timestamp::from_unix_millis(1_700_000_000_000);
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+fn sym(s: &str) -> Symbol {
+    Symbol::parse(s).unwrap()
+}
+
+/// Parses `frame` and feeds its book events to `t`; returns the outcomes.
+fn feed(t: &mut BookTracker, frame: &str) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    for m in parse(t.exchange(), frame, T).unwrap_or_else(|e| panic!("{e}")) {
+        match m {
+            Message::Market(MarketEvent::Snapshot(s)) => t.on_snapshot(s, &mut out),
+            Message::Market(MarketEvent::Delta(d)) => t.on_delta(d, &mut out),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn levels(book: &OrderBook, side: Side) -> Vec<(Decimal, Decimal)> {
+    let it: Box<dyn Iterator<Item = Level>> = match side {
+        Side::Bid => Box::new(book.bids()),
+        Side::Ask => Box::new(book.asks()),
+    };
+    it.map(|l| (l.price, l.qty)).collect()
+}
+
+/// A Kraken v2 `book` frame whose checksum is the CRC32 of the levels it describes (the
+/// venue's algorithm over the book those levels make, `docs.kraken.com` "book checksum").
+fn kraken_v2_book(kind: &str, bids: &[(&str, &str)], asks: &[(&str, &str)]) -> String {
+    let lv = |v: &[(&str, &str)]| {
+        v.iter()
+            .map(|(p, q)| format!(r#"{{"price":{p},"qty":{q}}}"#))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut model = OrderBook::new();
+    for (p, q) in bids {
+        model.set(Side::Bid, d(p), d(q)).unwrap();
+    }
+    for (p, q) in asks {
+        model.set(Side::Ask, d(p), d(q)).unwrap();
+    }
+    let sum = kraken::checksum(&model, 1, 8).unwrap_or(0);
+    format!(
+        r#"{{"channel":"book","type":"{kind}","data":[{{"symbol":"BTC/USD","bids":[{}],"asks":[{}],"checksum":{sum},"timestamp":"2023-10-06T17:35:55.440295Z"}}]}}"#,
+        lv(bids),
+        lv(asks)
+    )
+}
+
+/// Issue 10 item 1: one level priced `0.000000000000000001` raised the book's price scale to
+/// 18 decimals for good, after which every good snapshot was refused with
+/// `PriceOutOfRange` (45283.5 no longer fits an i64 key at 18 decimals). A fresh snapshot
+/// must rebuild the book at its own scale — on every venue.
+#[test]
+fn price_scale_poison_recovers_on_snapshot() {
+    const POISON: &str = "0.000000000000000001";
+    // Kraken v2: a snapshot holding only the poison level, then the documented snapshot.
+    let mut k = BookTracker::new(
+        Exchange::Kraken,
+        sym("BTC-USD"),
+        TrackerConfig {
+            depth: Some(10),
+            kraken_precision: Some((1, 8)),
+        },
+    );
+    feed(&mut k, &kraken_v2_book("snapshot", &[(POISON, "1")], &[]));
+    let good_bids = [("45283.5", "0.10000000"), ("45281.0", "0.10000000")];
+    let good_asks = [("45285.2", "0.00100000")];
+    let out = feed(&mut k, &kraken_v2_book("snapshot", &good_bids, &good_asks));
+    assert_eq!(k.state(), &SyncState::Live, "{out:?}");
+    assert!(out.contains(&Outcome::ChecksumOk), "{out:?}");
+    assert_eq!(
+        levels(k.book(), Side::Bid),
+        vec![(d("45283.5"), d("0.1")), (d("45281.0"), d("0.1"))]
+    );
+
+    // Binance: a REST snapshot with the poison bid, refused or not, must not keep the next
+    // good snapshot out.
+    let mut b = BookTracker::new(Exchange::Binance, sym("BTC-USDT"), TrackerConfig::default());
+    let wire = "BTCUSDT";
+    let snap = |id: u64, bids: &str, asks: &str| {
+        marketfeed::exchange::binance::parse_depth_snapshot(
+            Exchange::Binance,
+            wire,
+            &format!(r#"{{"lastUpdateId":{id},"bids":{bids},"asks":{asks}}}"#),
+            T,
+        )
+        .unwrap()
+    };
+    let mut out = Vec::new();
+    b.on_snapshot(
+        snap(100, &format!(r#"[["{POISON}","1.00000000"]]"#), "[]"),
+        &mut out,
+    );
+    let mut out = Vec::new();
+    b.on_snapshot(
+        snap(
+            200,
+            r#"[["45283.50000000","0.10000000"]]"#,
+            r#"[["45285.20000000","0.00100000"]]"#,
+        ),
+        &mut out,
+    );
+    assert_eq!(b.state(), &SyncState::Live, "{out:?}");
+    assert_eq!(b.last_update_id(), Some(200));
+    assert_eq!(
+        levels(b.book(), Side::Ask),
+        vec![(d("45285.2"), d("0.001"))]
+    );
+
+    // Poloniex: in-stream snapshots carry their own `id`.
+    let mut p = BookTracker::new(
+        Exchange::Poloniex,
+        sym("BTC-USDT"),
+        TrackerConfig::default(),
+    );
+    let polo = |id: u64, bids: &str, asks: &str| {
+        format!(
+            r#"{{"channel":"book_lv2","action":"snapshot","data":[{{"symbol":"BTC_USDT","createTime":1,"asks":{asks},"bids":{bids},"lastId":{},"id":{id},"ts":1}}]}}"#,
+            id - 1
+        )
+    };
+    feed(&mut p, &polo(10, &format!(r#"[["{POISON}","1"]]"#), "[]"));
+    let out = feed(
+        &mut p,
+        &polo(20, r#"[["45283.5","0.1"]]"#, r#"[["45285.2","0.001"]]"#),
+    );
+    assert_eq!(p.state(), &SyncState::Live, "{out:?}");
+    assert_eq!(p.last_update_id(), Some(20));
+    assert_eq!(levels(p.book(), Side::Bid), vec![(d("45283.5"), d("0.1"))]);
+}
+
+/// Issue 10 item 1, second half: a level that cannot be keyed together with the rest of its
+/// snapshot (18 decimals beside 45285.2) is reported as a book error, the snapshot is not
+/// applied, and it leaves nothing behind for the next snapshot.
+#[test]
+fn unkeyable_snapshot_level_is_reported_and_forgotten() {
+    let mut b = BookTracker::new(Exchange::Binance, sym("BTC-USDT"), TrackerConfig::default());
+    let snap = |id: u64, bids: &str| {
+        marketfeed::exchange::binance::parse_depth_snapshot(
+            Exchange::Binance,
+            "BTCUSDT",
+            &format!(
+                r#"{{"lastUpdateId":{id},"bids":{bids},"asks":[["45285.20000000","1.00000000"]]}}"#
+            ),
+            T,
+        )
+        .unwrap()
+    };
+    let mut out = Vec::new();
+    b.on_snapshot(
+        snap(100, r#"[["0.000000000000000001","1.00000000"]]"#),
+        &mut out,
+    );
+    assert!(
+        out.iter().any(|o| matches!(
+            o,
+            Outcome::Resync(ResyncReason::Book(
+                marketfeed::book::BookError::PriceOutOfRange(_)
+            ))
+        )),
+        "{out:?}"
+    );
+    assert!(out.contains(&Outcome::FetchSnapshot), "{out:?}");
+    assert_ne!(b.state(), &SyncState::Live);
+    let mut out = Vec::new();
+    b.on_snapshot(snap(200, r#"[["45283.50000000","1.00000000"]]"#), &mut out);
+    assert_eq!(b.state(), &SyncState::Live, "{out:?}");
+    assert_eq!(b.book().price_scale(), 8);
+}
