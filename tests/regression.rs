@@ -187,3 +187,34 @@ fn unkeyable_snapshot_level_is_reported_and_forgotten() {
     assert_eq!(b.state(), &SyncState::Live, "{out:?}");
     assert_eq!(b.book().price_scale(), 8);
 }
+
+/// Issue 10 item 2: a Kraken v2 timestamp after 2554 overflowed `u64` nanoseconds; the
+/// unchecked multiply panicked in debug builds (killing the arbiter thread) and wrapped in
+/// release. It is a typed parse error now, as is a Binance or Poloniex millisecond time past
+/// the same end.
+#[test]
+fn kraken_timestamp_after_2554_is_a_parse_error_not_a_panic() {
+    use marketfeed::exchange::ParseErrorKind;
+    for ts in ["2600-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z"] {
+        let frame = format!(
+            r#"{{"channel":"book","type":"update","data":[{{"symbol":"BTC/USD","bids":[],"asks":[],"checksum":0,"timestamp":"{ts}"}}]}}"#
+        );
+        let err = parse(Exchange::Kraken, &frame, T).unwrap_err();
+        assert_eq!(err.kind, ParseErrorKind::Field("timestamp"), "{ts}");
+    }
+    // The last representable instant still parses: 2554-07-21T23:34:33Z is
+    // floor(u64::MAX / 1e9) = 18446744073 s after the epoch.
+    let ok = r#"{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[],"asks":[],"checksum":0,"timestamp":"2554-07-21T23:34:33Z"}]}"#;
+    let Message::Market(MarketEvent::Delta(d)) = parse(Exchange::Kraken, ok, T).unwrap().remove(0)
+    else {
+        panic!("a delta")
+    };
+    assert_eq!(
+        d.meta.exchange_time.unwrap().as_unix_nanos(),
+        18_446_744_073_000_000_000
+    );
+    let binance =
+        r#"{"e":"depthUpdate","E":18446744073709552,"s":"BTCUSDT","U":1,"u":2,"b":[],"a":[]}"#;
+    let err = parse(Exchange::Binance, binance, T).unwrap_err();
+    assert_eq!(err.kind, ParseErrorKind::Field("time"));
+}

@@ -51,6 +51,8 @@ pub enum ResyncReason {
     Book(BookError),
     /// The connection was lost or restarted.
     Disconnected(String),
+    /// An internal fault (a contained panic) left the book untrustworthy.
+    Internal(String),
 }
 
 impl fmt::Display for ResyncReason {
@@ -64,6 +66,7 @@ impl fmt::Display for ResyncReason {
             }
             ResyncReason::Book(e) => write!(f, "book error: {e}"),
             ResyncReason::Disconnected(why) => write!(f, "connection lost: {why}"),
+            ResyncReason::Internal(why) => write!(f, "internal error: {why}"),
         }
     }
 }
@@ -309,6 +312,12 @@ impl BookTracker {
             snapshot: false,
         });
         self.verify_checksum(delta.checksum, out);
+    }
+
+    /// Invalidates the book on the caller's finding (e.g. a contained panic): resets it and
+    /// reports [`Outcome::Resync`], followed by [`Outcome::FetchSnapshot`] on Binance.
+    pub fn invalidate(&mut self, reason: ResyncReason, out: &mut Vec<Outcome>) {
+        self.fail(reason, out);
     }
 
     fn fail(&mut self, reason: ResyncReason, out: &mut Vec<Outcome>) {
