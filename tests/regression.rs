@@ -218,3 +218,83 @@ fn kraken_timestamp_after_2554_is_a_parse_error_not_a_panic() {
     let err = parse(Exchange::Binance, binance, T).unwrap_err();
     assert_eq!(err.kind, ParseErrorKind::Field("time"));
 }
+
+/// The received frame on line `n` (1-based) of a cryptofeed capture (`<ts>: <frame>`).
+fn capture_line(capture: &'static str, n: usize) -> &'static str {
+    capture
+        .lines()
+        .nth(n - 1)
+        .unwrap()
+        .split_once(": ")
+        .unwrap()
+        .1
+}
+
+const KRAKEN_V1: &str = include_str!("fixtures/kraken/KRAKEN.ws.50.0");
+
+/// A depth-1000 Kraken v1 tracker for ADA/XBT, live on the capture's snapshot (line 15) and
+/// its first update (line 153, checksum verified).
+fn live_ada_xbt() -> BookTracker {
+    let mut t = BookTracker::new(
+        Exchange::Kraken,
+        sym("ADA-XBT"),
+        TrackerConfig {
+            depth: Some(1000),
+            kraken_precision: None,
+        },
+    );
+    feed(&mut t, capture_line(KRAKEN_V1, 15));
+    let out = feed(&mut t, capture_line(KRAKEN_V1, 153));
+    assert!(out.contains(&Outcome::ChecksumOk), "{out:?}");
+    t
+}
+
+/// Issue 10 item 8: a Kraken v1 update with its checksum `c` removed, and
+/// `[1360,[[]],"book-1000","ADA/XBT"]` (read as an empty snapshot), changed a live book
+/// unverified. Checksums are always on: both are bad frames, and the book is untouched.
+#[test]
+fn kraken_v1_update_without_checksum_is_a_bad_frame() {
+    use marketfeed::exchange::ParseErrorKind;
+    let t = live_ada_xbt();
+    let before: Vec<_> = levels(t.book(), Side::Bid);
+    let unsummed = capture_line(KRAKEN_V1, 155).replace(r#","c":"1301617853""#, "");
+    assert!(!unsummed.contains("\"c\""));
+    let err = parse(Exchange::Kraken, &unsummed, T).unwrap_err();
+    assert_eq!(err.kind, ParseErrorKind::Field("c"), "{err}");
+    for frame in [
+        r#"[1360,[[]],"book-1000","ADA/XBT"]"#,
+        r#"[1360,[[],[]],"book-1000","ADA/XBT"]"#,
+        r#"[1360,[],"book-1000","ADA/XBT"]"#,
+    ] {
+        assert!(parse(Exchange::Kraken, frame, T).is_err(), "{frame}");
+    }
+    // Kraken v2 has the same property: its `checksum` field is required.
+    let v2 = r#"{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[{"price":45283.5,"qty":1}],"asks":[]}]}"#;
+    assert!(parse(Exchange::Kraken, v2, T).is_err());
+    assert_eq!(levels(t.book(), Side::Bid), before);
+    assert_eq!(t.state(), &SyncState::Live);
+}
+
+/// Issue 10 item 8, the tracker's side: a Kraken delta that reaches the tracker without a
+/// checksum (built by hand, or by a future parser bug) is not applied unverified.
+#[test]
+fn kraken_delta_without_checksum_is_never_applied_unverified() {
+    let mut t = live_ada_xbt();
+    let before = levels(t.book(), Side::Bid);
+    let Message::Market(MarketEvent::Delta(mut d)) =
+        parse(Exchange::Kraken, capture_line(KRAKEN_V1, 155), T)
+            .unwrap()
+            .remove(0)
+    else {
+        panic!("a delta")
+    };
+    d.checksum = None;
+    let mut out = Vec::new();
+    t.on_delta(d, &mut out);
+    assert!(
+        !out.iter().any(|o| matches!(o, Outcome::Applied { .. })),
+        "{out:?}"
+    );
+    assert_ne!(t.state(), &SyncState::Live);
+    assert_ne!(levels(t.book(), Side::Bid), before, "the book was reset");
+}

@@ -53,6 +53,8 @@ pub enum ResyncReason {
     Disconnected(String),
     /// An internal fault (a contained panic) left the book untrustworthy.
     Internal(String),
+    /// A Kraken update without a checksum: it cannot be verified, so it is not applied.
+    MissingChecksum,
 }
 
 impl fmt::Display for ResyncReason {
@@ -67,6 +69,7 @@ impl fmt::Display for ResyncReason {
             ResyncReason::Book(e) => write!(f, "book error: {e}"),
             ResyncReason::Disconnected(why) => write!(f, "connection lost: {why}"),
             ResyncReason::Internal(why) => write!(f, "internal error: {why}"),
+            ResyncReason::MissingChecksum => f.write_str("update without a checksum"),
         }
     }
 }
@@ -96,6 +99,15 @@ pub enum Outcome {
     /// The book is invalid. Binance: a `FetchSnapshot` follows; Kraken and Poloniex: the
     /// caller must resubscribe the symbol to get a fresh snapshot.
     Resync(ResyncReason),
+}
+
+/// The (price, qty) decimals of fixed-decimal levels (Kraken v1), if there is any level.
+fn fixed_decimals<'a>(
+    levels: impl Iterator<Item = &'a crate::types::Level> + Clone,
+) -> Option<(u32, u32)> {
+    let p = levels.clone().map(|l| l.price.scale()).max();
+    let q = levels.map(|l| l.qty.scale()).max();
+    p.zip(q)
 }
 
 #[derive(Clone, Debug)]
@@ -228,19 +240,7 @@ impl BookTracker {
         }
         if self.exchange == Exchange::Kraken && !self.fixed_format {
             // Kraken v1 sends fixed decimals; the snapshot tells us how many.
-            let p = snap
-                .bids
-                .iter()
-                .chain(&snap.asks)
-                .map(|l| l.price.scale())
-                .max();
-            let q = snap
-                .bids
-                .iter()
-                .chain(&snap.asks)
-                .map(|l| l.qty.scale())
-                .max();
-            self.checksum_format = p.zip(q);
+            self.checksum_format = fixed_decimals(snap.bids.iter().chain(&snap.asks));
         }
         self.last_update_id = snap.seq.last_id;
         self.state = SyncState::Live;
@@ -300,6 +300,17 @@ impl BookTracker {
                 return;
             }
         }
+        if self.exchange == Exchange::Kraken {
+            if delta.checksum.is_none() {
+                // Checksums are always on: never change a Kraken book unverified.
+                self.fail(ResyncReason::MissingChecksum, out);
+                return;
+            }
+            if self.checksum_format.is_none() && !self.fixed_format {
+                // An empty v1 snapshot taught no decimals; the first levels do.
+                self.checksum_format = fixed_decimals(delta.bids.iter().chain(&delta.asks));
+            }
+        }
         if let Err(e) = self.book.apply_delta(&delta.bids, &delta.asks) {
             self.fail(ResyncReason::Book(e), out);
             return;
@@ -331,9 +342,12 @@ impl BookTracker {
 
     /// Returns false if the book was invalidated.
     fn verify_checksum(&mut self, checksum: Option<Checksum>, out: &mut Vec<Outcome>) -> bool {
-        let (Some(sum), Some((pd, qd))) = (checksum, self.checksum_format) else {
+        let Some(sum) = checksum else {
             return true;
         };
+        // No format learned yet means no level seen yet: the book is empty, and the
+        // checksum of an empty book does not depend on the format.
+        let (pd, qd) = self.checksum_format.unwrap_or((0, 0));
         match kraken::checksum(&self.book, pd, qd) {
             Some(computed) if computed == sum.value() => {
                 out.push(Outcome::ChecksumOk);
