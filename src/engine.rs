@@ -60,6 +60,7 @@ impl Default for EngineBuilder {
                 seed: 0x5eed,
                 binance_snapshot_depth: 1000,
                 max_streams_per_connection: None,
+                max_book_levels: None,
             },
         }
     }
@@ -75,6 +76,16 @@ impl EngineBuilder {
     /// Sets several endpoints at once (e.g. `Simulator::endpoints()`).
     pub fn endpoints(mut self, endpoints: impl IntoIterator<Item = (Exchange, Endpoint)>) -> Self {
         self.config.endpoints.extend(endpoints);
+        self
+    }
+
+    /// At most `levels` price levels per book side (default 10 000, twice the deepest
+    /// Binance snapshot). Past it the levels farthest from the touch are dropped; the book
+    /// stays exact for every price better than the best dropped one
+    /// ([`OrderBook::window_edge`](crate::book::OrderBook::window_edge)) until the next
+    /// snapshot. A bound against a peer that sends millions of levels.
+    pub fn max_book_levels(mut self, levels: usize) -> Self {
+        self.config.max_book_levels = Some(levels);
         self
     }
 

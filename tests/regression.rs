@@ -80,6 +80,7 @@ fn price_scale_poison_recovers_on_snapshot() {
         TrackerConfig {
             depth: Some(10),
             kraken_precision: Some((1, 8)),
+            max_levels: None,
         },
     );
     feed(&mut k, &kraken_v2_book("snapshot", &[(POISON, "1")], &[]));
@@ -241,6 +242,7 @@ fn live_ada_xbt() -> BookTracker {
         TrackerConfig {
             depth: Some(1000),
             kraken_precision: None,
+            max_levels: None,
         },
     );
     feed(&mut t, capture_line(KRAKEN_V1, 15));
@@ -297,4 +299,74 @@ fn kraken_delta_without_checksum_is_never_applied_unverified() {
     );
     assert_ne!(t.state(), &SyncState::Live);
     assert_ne!(levels(t.book(), Side::Bid), before, "the book was reset");
+}
+
+/// Issue 10 item 7: a Binance book held every level it was sent (2,000,000 in the issue,
+/// +158 MiB). The default per-side cap (10,000, twice the deepest REST snapshot) drops the
+/// levels farthest from the touch, and the book stays exact, against a naive unbounded
+/// model, for every price strictly better than its window edge.
+#[test]
+fn binance_book_depth_is_capped_and_exact_within_its_window() {
+    use std::collections::BTreeMap;
+    let mut t = BookTracker::new(Exchange::Binance, sym("BTC-USDT"), TrackerConfig::default());
+    let snap = marketfeed::exchange::binance::parse_depth_snapshot(
+        Exchange::Binance,
+        "BTCUSDT",
+        r#"{"lastUpdateId":100,"bids":[["50000.00","1"],["49999.99","2"]],"asks":[["50000.01","3"]]}"#,
+        T,
+    )
+    .unwrap();
+    let mut model: BTreeMap<Decimal, Decimal> = BTreeMap::new();
+    model.insert(d("50000.00"), d("1"));
+    model.insert(d("49999.99"), d("2"));
+    let mut out = Vec::new();
+    t.on_snapshot(snap, &mut out);
+    assert_eq!(t.state(), &SyncState::Live);
+    let mut id = 100u64;
+    // 50 diffs of 500 new bids each, walking away from the touch (25,000 levels), each
+    // also changing the best bid's size.
+    for k in 0..50u64 {
+        id += 1;
+        let mut bids = vec![format!(r#"["50000.00","{}"]"#, k + 1)];
+        model.insert(d("50000.00"), Decimal::from(k + 1));
+        for j in 0..500u64 {
+            let ticks = 4_999_000 - (k * 500 + j);
+            let p = Decimal::new(ticks as i64, 2);
+            bids.push(format!(r#"["{p}","0.5"]"#));
+            model.insert(p, d("0.5"));
+        }
+        let frame = format!(
+            r#"{{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":{id},"u":{id},"b":[{}],"a":[]}}"#,
+            bids.join(",")
+        );
+        let out = feed(&mut t, &frame);
+        assert!(
+            out.iter().all(|o| !matches!(o, Outcome::Resync(_))),
+            "{out:?}"
+        );
+    }
+    assert_eq!(t.state(), &SyncState::Live);
+    assert_eq!(t.last_update_id(), Some(id));
+    let book = t.book();
+    assert!(book.len(Side::Bid) <= marketfeed::exchange::DEFAULT_MAX_LEVELS);
+    let edge = book.window_edge(Side::Bid).expect("levels were dropped");
+    let want: Vec<(Decimal, Decimal)> = model
+        .iter()
+        .rev()
+        .filter(|(p, _)| **p > edge)
+        .map(|(p, q)| (*p, *q))
+        .collect();
+    assert_eq!(levels(book, Side::Bid), want);
+    assert!(want.len() >= marketfeed::exchange::DEFAULT_MAX_LEVELS - 500);
+    assert_eq!(book.window_edge(Side::Ask), None);
+    // A new level beyond the edge is not kept (the dropped ones beside it are unknown);
+    // a change inside the window is.
+    id += 1;
+    let frame = format!(
+        r#"{{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":{id},"u":{id},"b":[["1.00","9"],["49999.99","0"]],"a":[]}}"#
+    );
+    feed(&mut t, &frame);
+    assert_eq!(t.book().qty_at(Side::Bid, d("1.00")), None);
+    assert_eq!(t.book().qty_at(Side::Bid, d("49999.99")), None);
+    assert_eq!(t.book().best_bid().unwrap().qty, d("50"));
 }

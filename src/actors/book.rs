@@ -35,6 +35,8 @@ pub struct BookSettings {
     pub snapshot_depth: u32,
     /// The venue's REST weight budget, shared by its books (Binance).
     pub rest_budget: Option<Arc<RestBudget>>,
+    /// Per-side level cap (`None`: [`crate::exchange::DEFAULT_MAX_LEVELS`]).
+    pub max_levels: Option<usize>,
 }
 
 /// One book.
@@ -69,6 +71,7 @@ impl BookActor {
         let config = TrackerConfig {
             depth: settings.depth,
             kraken_precision: None,
+            max_levels: settings.max_levels,
         };
         let seed = symbol
             .as_str()

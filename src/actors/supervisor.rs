@@ -37,6 +37,8 @@ pub struct EngineConfig {
     /// Lowers the venue's streams-per-connection cap (Binance 1024); more symbols open more
     /// connections.
     pub max_streams_per_connection: Option<usize>,
+    /// Per-side level cap of every book (`None`: [`crate::exchange::DEFAULT_MAX_LEVELS`]).
+    pub max_book_levels: Option<usize>,
 }
 
 struct Conn {
@@ -226,6 +228,7 @@ impl Supervisor {
                     backoff,
                     snapshot_depth,
                     rest_budget: rest_budget.clone(),
+                    max_levels: self.config.max_book_levels,
                 };
                 let (c, h, s) = (conn.addr.clone(), hub.clone(), symbol.clone());
                 let addr =

@@ -16,7 +16,14 @@ pub struct TrackerConfig {
     /// Kraken v2 checksum precisions `(price_precision, qty_precision)` from the
     /// `instrument` channel. Kraken v1 books learn them from the snapshot's fixed decimals.
     pub kraken_precision: Option<(u32, u32)>,
+    /// At most this many levels per side, whatever the venue sends (see
+    /// [`OrderBook`]'s docs for the exact window it leaves). `None` is
+    /// [`DEFAULT_MAX_LEVELS`]; `Some(usize::MAX)` lifts the cap.
+    pub max_levels: Option<usize>,
 }
+
+/// The default per-side level cap: twice the deepest Binance REST snapshot (5000 levels).
+pub const DEFAULT_MAX_LEVELS: usize = 10_000;
 
 /// Where a book is in its life cycle.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,10 +156,12 @@ impl BookTracker {
                 Some(poloniex::BOOK_DEPTH),
             ),
         };
-        let book = match config.depth.or(default_depth) {
+        let mut book = match config.depth.or(default_depth) {
             Some(d) => OrderBook::with_depth(d),
             None => OrderBook::new(),
         };
+        let cap = config.max_levels.unwrap_or(DEFAULT_MAX_LEVELS);
+        book.set_level_cap((cap != usize::MAX).then_some(cap));
         BookTracker {
             exchange,
             symbol,

@@ -650,6 +650,7 @@ mod tests {
                 let cfg = TrackerConfig {
                     depth: Some(d),
                     kraken_precision: Some((2, 8)),
+                    max_levels: None,
                 };
                 BookTracker::new(Exchange::Kraken, sym.clone(), cfg)
             })
