@@ -247,7 +247,8 @@ impl Simulator {
 
     /// The whole book at a past Binance `u` / Poloniex `id` (Kraken: step number, see
     /// [`last_update_id`](Self::last_update_id)); `None` if unknown, not at a message
-    /// boundary, or older than the kept history (10 000 steps).
+    /// boundary, or older than the kept history (the last 20 000 level changes, about 1 000
+    /// steps of the default market).
     pub fn truth_at(
         &self,
         exchange: Exchange,
@@ -269,7 +270,7 @@ impl Simulator {
             .map(|m| m.update_id)
     }
 
-    /// Every trade generated so far (the last 100 000), in order.
+    /// Every trade generated so far (the last 20 000), in order.
     pub fn trades_sent(&self, exchange: Exchange, symbol: &Symbol) -> Vec<SimTrade> {
         self.shared
             .lock()

@@ -15,10 +15,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
-/// Steps kept per market for `truth_at`.
-pub const HISTORY_STEPS: usize = 10_000;
-/// Trades kept per market for `trades_sent`.
-pub const TRADE_HISTORY: usize = 100_000;
+/// Level changes kept per market for `truth_at` (about 1,000 steps of the default market,
+/// 20 s at the default 20 ms step; 320 KB).
+pub const HISTORY_LEVELS: usize = 20_000;
+/// Trades kept per market for `trades_sent` (about 20 minutes of the default market; 1 MB).
+pub const TRADE_HISTORY: usize = 20_000;
 /// Steps taken before the server opens, so the oldest kept book is older than anything a
 /// client can have seen (what a stale REST snapshot serves).
 pub const WARM_UP_STEPS: usize = 64;
@@ -139,7 +140,7 @@ impl SimMarket {
             update_id,
             side_map(market.bids()),
             side_map(market.asks()),
-            HISTORY_STEPS,
+            HISTORY_LEVELS,
         );
         let wire = symbol.to_venue(exchange);
         let key = match exchange {
@@ -680,6 +681,40 @@ mod tests {
             let mut want = m.truth().top(kraken::DEPTHS[k]);
             want.update_id = None;
             assert_eq!(book(t), want, "depth {}", kraken::DEPTHS[k]);
+        }
+    }
+
+    /// Issue 10 item 10: the simulator's RSS grew to about 270 MB in 200 s of a 60-book soak:
+    /// every market kept 10,000 steps of level changes (about 4 MB each). The history is
+    /// bounded in level changes now (what its memory is made of), and still rebuilds every
+    /// recent book exactly.
+    #[test]
+    fn sim_history_memory_is_bounded() {
+        let sym = Symbol::parse("BTC-USDT").unwrap();
+        for exchange in [Exchange::Binance, Exchange::Kraken, Exchange::Poloniex] {
+            let mut m = SimMarket::new(exchange, sym.clone(), small());
+            // The book at an id is the state after the last step with that id (a Poloniex
+            // step that leaves the window alone keeps its id).
+            let mut recent = std::collections::BTreeMap::new();
+            for _ in 0..12_000 {
+                m.step(1);
+                let t = m.truth();
+                recent.insert(t.update_id, t);
+                if recent.len() > 50 {
+                    recent.pop_first();
+                }
+            }
+            assert!(
+                m.history.kept_levels() <= HISTORY_LEVELS,
+                "{exchange}: {} level changes kept",
+                m.history.kept_levels()
+            );
+            assert!(m.trades.len() <= TRADE_HISTORY);
+            if exchange != Exchange::Kraken {
+                for t in recent.values() {
+                    assert!(m.truth_at(t.update_id.unwrap()).as_ref() == Some(t));
+                }
+            }
         }
     }
 
