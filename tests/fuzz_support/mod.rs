@@ -120,7 +120,7 @@ pub fn mutate(rng: &mut SplitMix64, input: &str, others: &[&str]) -> String {
                     b.drain(at.min(b.len() - 1)..end);
                 }
             }
-            3 | 4 | 5 => {
+            3..=5 => {
                 // Replace the number token (or quoted number) around `at` with an edge value.
                 let is_num = |c: u8| c.is_ascii_digit() || b".-+eE".contains(&c);
                 if let Some(start) = (at..b.len()).find(|&i| b[i].is_ascii_digit()) {
