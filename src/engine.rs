@@ -70,6 +70,7 @@ impl Default for EngineBuilder {
                 net: crate::net::NetOptions::default(),
                 snapshot_timeout: DEFAULT_SNAPSHOT_TIMEOUT,
                 max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+                max_book_levels: None,
             },
         }
     }
@@ -103,6 +104,16 @@ impl EngineBuilder {
     /// production endpoints against a simulator (`Simulator::production_resolves`).
     pub fn resolve(mut self, host: &str, port: u16, addr: std::net::SocketAddr) -> Self {
         self.config.net.resolve_later(host, port, addr);
+        self
+    }
+
+    /// At most `levels` price levels per book side (default 10 000, twice the deepest
+    /// Binance snapshot). Past it the levels farthest from the touch are dropped; the book
+    /// stays exact for every price better than the best dropped one
+    /// ([`OrderBook::window_edge`](crate::book::OrderBook::window_edge)) until the next
+    /// snapshot. A bound against a peer that sends millions of levels.
+    pub fn max_book_levels(mut self, levels: usize) -> Self {
+        self.config.max_book_levels = Some(levels);
         self
     }
 

@@ -359,6 +359,7 @@ impl Replayer {
                 TrackerConfig {
                     depth,
                     kraken_precision: precision,
+                    max_levels: None,
                 },
             )
         })

@@ -182,3 +182,46 @@ async fn malformed_frame_is_reported_and_books_carry_on() {
     engine.shutdown().await;
     sim.stop();
 }
+
+/// Issue 10 item 1 (Binance): a REST snapshot with one bid at `0.000000000000000001` beside
+/// the real asks used to raise the book's price scale for good; every good snapshot after it
+/// was refused and refetched at once, about 96 requests in 30 ms until the weight budget
+/// throttled. Now the next good snapshot rebuilds the book, and the refetches after the
+/// refused ones back off (test backoff: 50 ms base, so at least 25 + 50 + 100 ms in all).
+#[actix_rt::test]
+async fn price_scale_poison_recovers_on_snapshot_and_refetches_back_off() {
+    let sim = simulator(&["BTC-USDT"], &[], &[]).await;
+    sim.faults().poison_rest_snapshot(3, "0.000000000000000001");
+    let engine = engine(&sim);
+    let btc = sym("BTC-USDT");
+    let mut feed = engine
+        .subscribe(
+            Subscription::new()
+                .market(Exchange::Binance, btc.clone())
+                .kind(StreamKind::Status),
+        )
+        .await
+        .unwrap();
+    wait_for(
+        &mut feed,
+        Duration::from_secs(10),
+        "live after the poisoned snapshots",
+        |e| is_status(e, Exchange::Binance, Some(&btc), |s| *s == FeedStatus::Live),
+    )
+    .await;
+    let log = sim.rest_log();
+    assert!(
+        (4..=6).contains(&log.len()),
+        "3 refused snapshots, then one good: {} requests",
+        log.len()
+    );
+    let span = log[3].0 - log[0].0;
+    assert!(
+        span >= Duration::from_millis(175),
+        "refetches backed off: 4 requests in {span:?}"
+    );
+    sim.pause();
+    assert_settled_book(&engine, &sim, Exchange::Binance, &btc, 200).await;
+    engine.shutdown().await;
+    sim.stop();
+}

@@ -336,6 +336,7 @@ fn the_documented_v2_snapshot_verifies() {
     let config = TrackerConfig {
         depth: Some(10),
         kraken_precision: Some((1, 8)),
+        max_levels: None,
     };
     let mut tracker = BookTracker::new(Exchange::Kraken, snapshot.meta.symbol.clone(), config);
     let mut out = Vec::new();

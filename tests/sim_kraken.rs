@@ -61,6 +61,7 @@ async fn client(sim: &Simulator, depth: usize) -> Client<impl Ws> {
             TrackerConfig {
                 depth: Some(depth),
                 kraken_precision: None,
+                max_levels: None,
             },
         ),
         controls: Vec::new(),

@@ -39,6 +39,8 @@ pub struct BookSettings {
     /// Deadline of one whole REST snapshot request, headers and body (Binance). A venue
     /// that drips the body is cut off, reported as `SnapshotFailed` and asked again.
     pub snapshot_timeout: Duration,
+    /// Per-side level cap (`None`: [`crate::exchange::DEFAULT_MAX_LEVELS`]).
+    pub max_levels: Option<usize>,
 }
 
 /// One book.
@@ -75,6 +77,7 @@ impl BookActor {
         let config = TrackerConfig {
             depth: settings.depth,
             kraken_precision: None,
+            max_levels: settings.max_levels,
         };
         let seed = symbol
             .as_str()
@@ -256,6 +259,29 @@ impl BookActor {
         }
     }
 
+    /// Runs one step of the pure tracker with a panic contained: a bug (or a frame nobody
+    /// foresaw) must not take the arbiter thread, and every book on it, down silently. The
+    /// tracker may be half-updated after a panic, so the book is invalidated and resynced like
+    /// after any bad message, with the panic message as the `Resyncing` reason.
+    fn guarded(&mut self, step: impl FnOnce(&mut BookTracker, &mut Vec<Outcome>)) -> Vec<Outcome> {
+        let mut out = Vec::with_capacity(4);
+        let tracker = &mut self.tracker;
+        let caught =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| step(tracker, &mut out)));
+        if let Err(payload) = caught {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_owned());
+            tracing::error!(exchange = %self.exchange, symbol = %self.symbol, panic = %what, "book tracker panicked; resyncing");
+            out.clear();
+            self.tracker
+                .invalidate(ResyncReason::Internal(format!("panic: {what}")), &mut out);
+        }
+        out
+    }
+
     /// The venue does not list the symbol: stop for good and say so once.
     fn reject(&mut self, code: Option<i64>, message: String) {
         if self.rejected.is_some() {
@@ -392,11 +418,10 @@ impl Handler<BookInput> for BookActor {
         if self.rejected.is_some() {
             return;
         }
-        let mut out = Vec::with_capacity(4);
         match msg {
             BookInput::Snapshot(s) => {
                 self.last_received = s.meta.received_at;
-                self.tracker.on_snapshot(s, &mut out);
+                let out = self.guarded(|t, out| t.on_snapshot(s, out));
                 self.act_on(&out, None, ctx);
             }
             BookInput::Delta(d) => {
@@ -404,7 +429,7 @@ impl Handler<BookInput> for BookActor {
                 self.targets
                     .refresh(&self.hub, self.exchange, Some(&self.symbol));
                 let copy = (!self.targets.deltas.is_empty()).then(|| d.clone());
-                self.tracker.on_delta(d, &mut out);
+                let out = self.guarded(|t, out| t.on_delta(d, out));
                 self.act_on(&out, copy, ctx);
             }
         }
@@ -436,14 +461,20 @@ impl Handler<SnapshotFetched> for BookActor {
         });
         match parsed {
             Ok(snap) => {
-                self.fetch_failures = 0;
-                let mut out = Vec::new();
                 self.last_received = msg.received_at;
-                self.tracker.on_snapshot(snap, &mut out);
+                let out = self.guarded(|t, out| t.on_snapshot(snap, out));
+                // A snapshot the book refused (or one too old to bridge the buffer) is a
+                // failed fetch too: the refetch it asks for backs off like any other retry
+                // instead of hammering the venue until its weight budget runs dry.
+                self.fetch_failures = if matches!(self.tracker.state(), SyncState::Live) {
+                    0
+                } else {
+                    self.fetch_failures.saturating_add(1)
+                };
                 self.act_on(&out, None, ctx);
             }
             Err(reason) => {
-                self.fetch_failures += 1;
+                self.fetch_failures = self.fetch_failures.saturating_add(1);
                 tracing::warn!(exchange = %self.exchange, symbol = %self.symbol, %reason, "snapshot failed");
                 self.status(FeedStatus::SnapshotFailed { reason });
                 self.fetch_snapshot(ctx);

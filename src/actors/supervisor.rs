@@ -45,6 +45,8 @@ pub struct EngineConfig {
     pub snapshot_timeout: std::time::Duration,
     /// Largest WebSocket message accepted, one frame or assembled from continuations.
     pub max_message_size: usize,
+    /// Per-side level cap of every book (`None`: [`crate::exchange::DEFAULT_MAX_LEVELS`]).
+    pub max_book_levels: Option<usize>,
 }
 
 struct Conn {
@@ -251,6 +253,7 @@ impl Supervisor {
                     rest_budget: rest_budget.clone(),
                     transport: self.transport.clone(),
                     snapshot_timeout,
+                    max_levels: self.config.max_book_levels,
                 };
                 let (c, h, s) = (conn.addr.clone(), hub.clone(), symbol.clone());
                 let addr =

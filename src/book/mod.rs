@@ -5,7 +5,9 @@
 //! derived from the decimal text exactly. When a price arrives with more decimals than the
 //! book's current scale, the book rescales every key exactly (multiplying by a power of ten);
 //! a price that cannot be represented (more than [`MAX_PRICE_SCALE`] decimals, or overflow)
-//! is rejected with [`BookError::PriceOutOfRange`], never rounded.
+//! is rejected with [`BookError::PriceOutOfRange`], never rounded. A snapshot (and
+//! [`OrderBook::clear`]) starts again from the scale its own levels need, so one odd level
+//! can never keep later snapshots out.
 
 use crate::types::{Level, Side};
 use rust_decimal::Decimal;
@@ -82,12 +84,27 @@ impl BookView {
 }
 
 /// A price-level order book with exact prices and quantities.
+///
+/// Two limits bound it. The **depth** ([`with_depth`](Self::with_depth)) is the venue's
+/// window (Kraken, Poloniex): the venue sends no deletes for levels that leave it, so the
+/// book keeps the best `depth` and is exact there. The **level cap**
+/// ([`set_level_cap`](Self::set_level_cap)) bounds a book whose venue sends every level
+/// (Binance) against a peer that sends millions: when a side grows past the cap, the levels
+/// farthest from the touch are dropped and the best dropped price becomes that side's
+/// [`window_edge`](Self::window_edge). From then on until the next snapshot the book is
+/// exact for every price strictly better than the edge (every change there is applied),
+/// and keeps nothing at or beyond it (later levels there are ignored, since the levels
+/// dropped beside them are unknown). The edge only moves toward the touch.
 #[derive(Clone, Debug, Default)]
 pub struct OrderBook {
     scale: u32,
     bids: BTreeMap<i64, Decimal>,
     asks: BTreeMap<i64, Decimal>,
     depth: Option<usize>,
+    level_cap: Option<usize>,
+    /// Best dropped key per side (bid: highest dropped, ask: lowest dropped).
+    bid_edge: Option<i64>,
+    ask_edge: Option<i64>,
 }
 
 impl OrderBook {
@@ -110,22 +127,55 @@ impl OrderBook {
         self.depth
     }
 
+    /// Keeps at most `cap` levels per side (at least 1), dropping those farthest from the
+    /// touch; `None` lifts the cap. See the type's docs for what stays exact.
+    pub fn set_level_cap(&mut self, cap: Option<usize>) {
+        self.level_cap = cap.map(|c| c.max(1));
+        self.enforce_cap();
+    }
+
+    /// The per-side level cap, if any.
+    pub fn level_cap(&self) -> Option<usize> {
+        self.level_cap
+    }
+
+    /// The best price the level cap dropped on `side` since the last snapshot: the book is
+    /// exact for prices strictly better than it and holds nothing at or beyond it. `None`
+    /// while nothing was dropped (the whole side is exact).
+    pub fn window_edge(&self, side: Side) -> Option<Decimal> {
+        let edge = match side {
+            Side::Bid => self.bid_edge,
+            Side::Ask => self.ask_edge,
+        };
+        edge.map(|k| self.price_of(k))
+    }
+
     /// Number of decimals of the integer price keys.
     pub fn price_scale(&self) -> u32 {
         self.scale
     }
 
     /// Replaces the whole book. Zero-quantity levels are skipped. The depth limit applies.
+    ///
+    /// The snapshot is keyed afresh at its own price scale, so whatever earlier messages did
+    /// to the scale (one level with 18 decimals raises it for good otherwise) cannot keep a
+    /// good snapshot out. A level that cannot be keyed or a negative quantity leaves the book
+    /// exactly as it was; on [`BookError::Crossed`] the snapshot has been applied (as with
+    /// [`apply_delta`](Self::apply_delta)).
     pub fn apply_snapshot(&mut self, bids: &[Level], asks: &[Level]) -> Result<(), BookError> {
-        self.bids.clear();
-        self.asks.clear();
+        let mut fresh = OrderBook {
+            depth: self.depth,
+            level_cap: self.level_cap,
+            ..OrderBook::default()
+        };
         for l in bids {
-            self.set(Side::Bid, l.price, l.qty)?;
+            fresh.set(Side::Bid, l.price, l.qty)?;
         }
         for l in asks {
-            self.set(Side::Ask, l.price, l.qty)?;
+            fresh.set(Side::Ask, l.price, l.qty)?;
         }
-        self.truncate_to_depth();
+        fresh.truncate_to_depth();
+        *self = fresh;
         self.check_crossed()
     }
 
@@ -150,10 +200,14 @@ impl OrderBook {
             return Err(BookError::NegativeQty(qty));
         }
         let key = self.key_growing(price)?;
-        let map = match side {
-            Side::Bid => &mut self.bids,
-            Side::Ask => &mut self.asks,
+        let (map, beyond) = match side {
+            Side::Bid => (&mut self.bids, self.bid_edge.is_some_and(|e| key <= e)),
+            Side::Ask => (&mut self.asks, self.ask_edge.is_some_and(|e| key >= e)),
         };
+        if beyond {
+            // Outside the exact window: the levels dropped beside it are unknown.
+            return Ok(());
+        }
         if qty.is_zero() {
             map.remove(&key);
         } else {
@@ -185,6 +239,25 @@ impl OrderBook {
         if let Some(d) = self.depth {
             self.truncate(d);
         }
+        self.enforce_cap();
+    }
+
+    /// Drops the levels beyond the level cap, farthest from the touch first, and moves the
+    /// window edges to the best dropped key.
+    fn enforce_cap(&mut self) {
+        let Some(cap) = self.level_cap else {
+            return;
+        };
+        while self.bids.len() > cap {
+            if let Some((k, _)) = self.bids.pop_first() {
+                self.bid_edge = Some(self.bid_edge.map_or(k, |e| e.max(k)));
+            }
+        }
+        while self.asks.len() > cap {
+            if let Some((k, _)) = self.asks.pop_last() {
+                self.ask_edge = Some(self.ask_edge.map_or(k, |e| e.min(k)));
+            }
+        }
     }
 
     /// `Err(Crossed)` if the best bid is at or above the best ask.
@@ -198,10 +271,14 @@ impl OrderBook {
         }
     }
 
-    /// Removes every level (the depth limit stays).
+    /// Removes every level and forgets the price scale and the window edges (the depth limit
+    /// and the level cap stay).
     pub fn clear(&mut self) {
         self.bids.clear();
         self.asks.clear();
+        self.scale = 0;
+        self.bid_edge = None;
+        self.ask_edge = None;
     }
 
     /// True when both sides are empty.
@@ -324,10 +401,23 @@ impl OrderBook {
                 .map(|(k, q)| Some((i64::try_from(i128::from(*k) * f).ok()?, *q)))
                 .collect()
         };
-        match (conv(&self.bids), conv(&self.asks)) {
-            (Some(b), Some(a)) => {
+        let edge = |e: Option<i64>| -> Option<Option<i64>> {
+            match e {
+                None => Some(None),
+                Some(k) => Some(Some(i64::try_from(i128::from(k) * f).ok()?)),
+            }
+        };
+        match (
+            conv(&self.bids),
+            conv(&self.asks),
+            edge(self.bid_edge),
+            edge(self.ask_edge),
+        ) {
+            (Some(b), Some(a), Some(be), Some(ae)) => {
                 self.bids = b;
                 self.asks = a;
+                self.bid_edge = be;
+                self.ask_edge = ae;
                 self.scale = new_scale;
                 true
             }
@@ -418,6 +508,29 @@ mod tests {
             b.asks().collect::<Vec<_>>(),
             vec![l("3.5", "1"), l("4", "1")]
         );
+    }
+
+    #[test]
+    fn level_cap_drops_far_levels_and_keeps_the_edge_across_rescales() {
+        let mut b = OrderBook::new();
+        b.set_level_cap(Some(2));
+        b.apply_snapshot(&[l("10", "1"), l("9", "1"), l("8", "1")], &[l("11", "1")])
+            .unwrap();
+        assert_eq!(b.len(Side::Bid), 2);
+        assert_eq!(b.window_edge(Side::Bid), Some(d("8")));
+        // Finer prices rescale the keys and the edge alike.
+        b.apply_delta(&[l("9.5", "2"), l("7.25", "1")], &[])
+            .unwrap();
+        assert_eq!(b.window_edge(Side::Bid), Some(d("9")));
+        assert_eq!(
+            b.bids().collect::<Vec<_>>(),
+            vec![l("10", "1"), l("9.5", "2")]
+        );
+        b.apply_delta(&[l("10", "0"), l("8.5", "1")], &[]).unwrap();
+        assert_eq!(b.bids().collect::<Vec<_>>(), vec![l("9.5", "2")]);
+        // A snapshot starts a fresh window.
+        b.apply_snapshot(&[l("8", "1")], &[]).unwrap();
+        assert_eq!(b.window_edge(Side::Bid), None);
     }
 
     #[test]

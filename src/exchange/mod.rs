@@ -13,7 +13,9 @@ pub mod poloniex;
 pub mod session;
 mod tracker;
 
-pub use tracker::{BookTracker, Outcome, ResyncReason, SyncState, TrackerConfig};
+pub use tracker::{
+    BookTracker, Outcome, ResyncReason, SyncState, TrackerConfig, DEFAULT_MAX_LEVELS,
+};
 
 use crate::types::num::NumError;
 use crate::types::{Exchange, MarketEvent, Symbol, SymbolError, Timestamp};

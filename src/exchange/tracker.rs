@@ -16,7 +16,14 @@ pub struct TrackerConfig {
     /// Kraken v2 checksum precisions `(price_precision, qty_precision)` from the
     /// `instrument` channel. Kraken v1 books learn them from the snapshot's fixed decimals.
     pub kraken_precision: Option<(u32, u32)>,
+    /// At most this many levels per side, whatever the venue sends (see
+    /// [`OrderBook`]'s docs for the exact window it leaves). `None` is
+    /// [`DEFAULT_MAX_LEVELS`]; `Some(usize::MAX)` lifts the cap.
+    pub max_levels: Option<usize>,
 }
+
+/// The default per-side level cap: twice the deepest Binance REST snapshot (5000 levels).
+pub const DEFAULT_MAX_LEVELS: usize = 10_000;
 
 /// Where a book is in its life cycle.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +58,10 @@ pub enum ResyncReason {
     Book(BookError),
     /// The connection was lost or restarted.
     Disconnected(String),
+    /// An internal fault (a contained panic) left the book untrustworthy.
+    Internal(String),
+    /// A Kraken update without a checksum: it cannot be verified, so it is not applied.
+    MissingChecksum,
 }
 
 impl fmt::Display for ResyncReason {
@@ -64,6 +75,8 @@ impl fmt::Display for ResyncReason {
             }
             ResyncReason::Book(e) => write!(f, "book error: {e}"),
             ResyncReason::Disconnected(why) => write!(f, "connection lost: {why}"),
+            ResyncReason::Internal(why) => write!(f, "internal error: {why}"),
+            ResyncReason::MissingChecksum => f.write_str("update without a checksum"),
         }
     }
 }
@@ -93,6 +106,15 @@ pub enum Outcome {
     /// The book is invalid. Binance: a `FetchSnapshot` follows; Kraken and Poloniex: the
     /// caller must resubscribe the symbol to get a fresh snapshot.
     Resync(ResyncReason),
+}
+
+/// The (price, qty) decimals of fixed-decimal levels (Kraken v1), if there is any level.
+fn fixed_decimals<'a>(
+    levels: impl Iterator<Item = &'a crate::types::Level> + Clone,
+) -> Option<(u32, u32)> {
+    let p = levels.clone().map(|l| l.price.scale()).max();
+    let q = levels.map(|l| l.qty.scale()).max();
+    p.zip(q)
 }
 
 #[derive(Clone, Debug)]
@@ -134,10 +156,12 @@ impl BookTracker {
                 Some(poloniex::BOOK_DEPTH),
             ),
         };
-        let book = match config.depth.or(default_depth) {
+        let mut book = match config.depth.or(default_depth) {
             Some(d) => OrderBook::with_depth(d),
             None => OrderBook::new(),
         };
+        let cap = config.max_levels.unwrap_or(DEFAULT_MAX_LEVELS);
+        book.set_level_cap((cap != usize::MAX).then_some(cap));
         BookTracker {
             exchange,
             symbol,
@@ -225,19 +249,7 @@ impl BookTracker {
         }
         if self.exchange == Exchange::Kraken && !self.fixed_format {
             // Kraken v1 sends fixed decimals; the snapshot tells us how many.
-            let p = snap
-                .bids
-                .iter()
-                .chain(&snap.asks)
-                .map(|l| l.price.scale())
-                .max();
-            let q = snap
-                .bids
-                .iter()
-                .chain(&snap.asks)
-                .map(|l| l.qty.scale())
-                .max();
-            self.checksum_format = p.zip(q);
+            self.checksum_format = fixed_decimals(snap.bids.iter().chain(&snap.asks));
         }
         self.last_update_id = snap.seq.last_id;
         self.state = SyncState::Live;
@@ -297,6 +309,17 @@ impl BookTracker {
                 return;
             }
         }
+        if self.exchange == Exchange::Kraken {
+            if delta.checksum.is_none() {
+                // Checksums are always on: never change a Kraken book unverified.
+                self.fail(ResyncReason::MissingChecksum, out);
+                return;
+            }
+            if self.checksum_format.is_none() && !self.fixed_format {
+                // An empty v1 snapshot taught no decimals; the first levels do.
+                self.checksum_format = fixed_decimals(delta.bids.iter().chain(&delta.asks));
+            }
+        }
         if let Err(e) = self.book.apply_delta(&delta.bids, &delta.asks) {
             self.fail(ResyncReason::Book(e), out);
             return;
@@ -311,6 +334,12 @@ impl BookTracker {
         self.verify_checksum(delta.checksum, out);
     }
 
+    /// Invalidates the book on the caller's finding (e.g. a contained panic): resets it and
+    /// reports [`Outcome::Resync`], followed by [`Outcome::FetchSnapshot`] on Binance.
+    pub fn invalidate(&mut self, reason: ResyncReason, out: &mut Vec<Outcome>) {
+        self.fail(reason, out);
+    }
+
     fn fail(&mut self, reason: ResyncReason, out: &mut Vec<Outcome>) {
         self.reset(reason.clone());
         out.push(Outcome::Resync(reason));
@@ -322,9 +351,12 @@ impl BookTracker {
 
     /// Returns false if the book was invalidated.
     fn verify_checksum(&mut self, checksum: Option<Checksum>, out: &mut Vec<Outcome>) -> bool {
-        let (Some(sum), Some((pd, qd))) = (checksum, self.checksum_format) else {
+        let Some(sum) = checksum else {
             return true;
         };
+        // No format learned yet means no level seen yet: the book is empty, and the
+        // checksum of an empty book does not depend on the format.
+        let (pd, qd) = self.checksum_format.unwrap_or((0, 0));
         match kraken::checksum(&self.book, pd, qd) {
             Some(computed) if computed == sum.value() => {
                 out.push(Outcome::ChecksumOk);

@@ -1,5 +1,7 @@
 //! A bounded history of one market's steps, so the book at a past update id can be rebuilt
-//! (`Simulator::truth_at`). Pure.
+//! (`Simulator::truth_at`). Pure. The bound is in level changes, what its memory is made
+//! of: a soak of many books must not grow with time (issue 10: 60 books used to hold about
+//! 4 MB of steps each).
 
 use super::market::TickLevel;
 use std::collections::{BTreeMap, VecDeque};
@@ -10,8 +12,19 @@ pub type Side = BTreeMap<i64, u64>;
 #[derive(Clone, Debug)]
 struct Entry {
     id: u64,
-    bids: Vec<TickLevel>,
-    asks: Vec<TickLevel>,
+    /// Bid changes, then ask changes, in one exact-size allocation.
+    levels: Box<[TickLevel]>,
+    bids: u32,
+}
+
+impl Entry {
+    fn bids(&self) -> &[TickLevel] {
+        &self.levels[..self.bids as usize]
+    }
+
+    fn asks(&self) -> &[TickLevel] {
+        &self.levels[self.bids as usize..]
+    }
 }
 
 /// The oldest kept book (the base) and the steps after it, each tagged with the update id
@@ -24,6 +37,7 @@ pub struct History {
     base_asks: Side,
     entries: VecDeque<Entry>,
     cap: usize,
+    kept: usize,
 }
 
 fn apply(side: &mut Side, changes: &[TickLevel]) {
@@ -37,7 +51,8 @@ fn apply(side: &mut Side, changes: &[TickLevel]) {
 }
 
 impl History {
-    /// A history starting from a book at `id`, keeping at most `cap` steps.
+    /// A history starting from a book at `id`, keeping the steps of at most `cap` level
+    /// changes (always the latest step).
     pub fn new(id: u64, bids: Side, asks: Side, cap: usize) -> Self {
         History {
             base_id: id,
@@ -45,23 +60,36 @@ impl History {
             base_asks: asks,
             entries: VecDeque::new(),
             cap: cap.max(1),
+            kept: 0,
         }
     }
 
-    /// Records a step whose changes brought the book to `id`.
+    /// Records a step whose changes brought the book to `id`; folds the oldest steps into
+    /// the base while more than the cap of level changes is kept.
     pub fn push(&mut self, id: u64, bids: &[TickLevel], asks: &[TickLevel]) {
-        if self.entries.len() == self.cap {
-            if let Some(old) = self.entries.pop_front() {
-                apply(&mut self.base_bids, &old.bids);
-                apply(&mut self.base_asks, &old.asks);
-                self.base_id = old.id;
-            }
-        }
+        let levels: Box<[TickLevel]> = bids.iter().chain(asks).copied().collect();
+        self.kept += levels.len();
         self.entries.push_back(Entry {
             id,
-            bids: bids.to_vec(),
-            asks: asks.to_vec(),
+            levels,
+            bids: bids.len() as u32,
         });
+        while (self.kept > self.cap || self.entries.len() > self.cap) && self.entries.len() > 1 {
+            if let Some(old) = self.entries.pop_front() {
+                apply(&mut self.base_bids, old.bids());
+                apply(&mut self.base_asks, old.asks());
+                self.base_id = old.id;
+                self.kept -= old.levels.len();
+            }
+        }
+        if self.entries.capacity() > 2 * self.entries.len() + 64 {
+            self.entries.shrink_to_fit();
+        }
+    }
+
+    /// Level changes kept in the steps after the base (what the history's memory grows with).
+    pub fn kept_levels(&self) -> usize {
+        self.kept
     }
 
     /// The id of the oldest book kept.
@@ -80,8 +108,8 @@ impl History {
         let mut bids = self.base_bids.clone();
         let mut asks = self.base_asks.clone();
         for e in self.entries.iter().take_while(|e| e.id <= id) {
-            apply(&mut bids, &e.bids);
-            apply(&mut asks, &e.asks);
+            apply(&mut bids, e.bids());
+            apply(&mut asks, e.asks());
             found |= e.id == id;
         }
         found.then_some((bids, asks))
@@ -98,9 +126,10 @@ mod tests {
 
     #[test]
     fn rebuilds_past_books_and_forgets_old_ones() {
-        let mut h = History::new(10, side(&[(5, 1)]), side(&[(7, 1)]), 2);
+        let mut h = History::new(10, side(&[(5, 1)]), side(&[(7, 1)]), 3);
         h.push(12, &[(5, 2)], &[]);
         h.push(15, &[(4, 1)], &[(7, 0)]);
+        assert_eq!(h.kept_levels(), 3);
         assert_eq!(h.book_at(10).unwrap().0, side(&[(5, 1)]));
         assert_eq!(h.book_at(12).unwrap().0, side(&[(5, 2)]));
         assert_eq!(h.book_at(15).unwrap(), (side(&[(5, 2), (4, 1)]), side(&[])));

@@ -327,7 +327,8 @@ impl Simulator {
 
     /// The whole book at a past Binance `u` / Poloniex `id` (Kraken: step number, see
     /// [`last_update_id`](Self::last_update_id)); `None` if unknown, not at a message
-    /// boundary, or older than the kept history (10 000 steps).
+    /// boundary, or older than the kept history (the last 20 000 level changes, about 1 000
+    /// steps of the default market).
     pub fn truth_at(
         &self,
         exchange: Exchange,
@@ -349,7 +350,7 @@ impl Simulator {
             .map(|m| m.update_id)
     }
 
-    /// Every trade generated so far (the last 100 000), in order.
+    /// Every trade generated so far (the last 20 000), in order.
     pub fn trades_sent(&self, exchange: Exchange, symbol: &Symbol) -> Vec<SimTrade> {
         self.shared
             .lock()
@@ -440,6 +441,12 @@ impl Faults {
     /// and `-1003 Too many requests`, as Binance answers a client over its request weight.
     pub fn throttle_rest(&self, times: u32) {
         self.shared.lock().throttle_rest = times;
+    }
+
+    /// The next `times` Binance REST depth answers carry one bid at `price` (e.g.
+    /// `0.000000000000000001`) instead of their bids; the asks and `lastUpdateId` are real.
+    pub fn poison_rest_snapshot(&self, times: u32, price: &str) {
+        self.shared.lock().poison_rest = (times > 0).then(|| (times, price.to_owned()));
     }
 }
 
@@ -640,6 +647,7 @@ async fn binance_depth(req: HttpRequest, shared: Data, exchange: Exchange) -> Ht
         if stale {
             st.stale_rest -= 1;
         }
+        let body = st.poison_rest_body(body);
         (body, st.rest_delay, used)
     };
     if !delay.is_zero() {

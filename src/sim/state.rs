@@ -15,10 +15,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
-/// Steps kept per market for `truth_at`.
-pub const HISTORY_STEPS: usize = 10_000;
-/// Trades kept per market for `trades_sent`.
-pub const TRADE_HISTORY: usize = 100_000;
+/// Level changes kept per market for `truth_at` (about 1,000 steps of the default market,
+/// 20 s at the default 20 ms step; 320 KB).
+pub const HISTORY_LEVELS: usize = 20_000;
+/// Trades kept per market for `trades_sent` (about 20 minutes of the default market; 1 MB).
+pub const TRADE_HISTORY: usize = 20_000;
 /// Steps taken before the server opens, so the oldest kept book is older than anything a
 /// client can have seen (what a stale REST snapshot serves).
 pub const WARM_UP_STEPS: usize = 64;
@@ -139,7 +140,7 @@ impl SimMarket {
             update_id,
             side_map(market.bids()),
             side_map(market.asks()),
-            HISTORY_STEPS,
+            HISTORY_LEVELS,
         );
         let wire = symbol.to_venue(exchange);
         let key = match exchange {
@@ -470,6 +471,9 @@ pub struct State {
     pub stale_rest: u32,
     /// The next so many Binance REST depth requests are answered 429 with `Retry-After: 1`.
     pub throttle_rest: u32,
+    /// The next so many Binance REST depth answers have their bids replaced by one bid at
+    /// this price (a level a book cannot key beside the real asks).
+    pub poison_rest: Option<(u32, String)>,
     /// Every Binance REST depth request: when, and the HTTP status answered.
     pub rest_log: Vec<(std::time::Instant, u16)>,
     /// REQUEST_WEIGHT used in the current minute per venue (spot and USD-M count
@@ -482,6 +486,24 @@ pub struct State {
 }
 
 impl State {
+    /// Applies the armed REST poison (if any) to a depth `body`, counting it down.
+    pub fn poison_rest_body(&mut self, body: String) -> String {
+        let Some((times, price)) = self.poison_rest.take() else {
+            return body;
+        };
+        if times > 1 {
+            self.poison_rest = Some((times - 1, price.clone()));
+        }
+        match (body.find("\"bids\":"), body.find(",\"asks\":")) {
+            (Some(b), Some(a)) => format!(
+                "{}\"bids\":[[\"{price}\",\"1.00000000\"]]{}",
+                &body[..b],
+                &body[a..]
+            ),
+            _ => body,
+        }
+    }
+
     /// The market of `symbol` on `exchange`.
     pub fn market(&self, exchange: Exchange, symbol: &Symbol) -> Option<&SimMarket> {
         self.markets
@@ -554,6 +576,7 @@ impl Shared {
                 rest_delay: Duration::ZERO,
                 stale_rest: 0,
                 throttle_rest: 0,
+                poison_rest: None,
                 rest_log: Vec::new(),
                 rest_weight: Default::default(),
                 next_connection: 1,
@@ -632,6 +655,7 @@ mod tests {
                 let cfg = TrackerConfig {
                     depth: Some(d),
                     kraken_precision: Some((2, 8)),
+                    max_levels: None,
                 };
                 BookTracker::new(Exchange::Kraken, sym.clone(), cfg)
             })
@@ -661,6 +685,40 @@ mod tests {
             let mut want = m.truth().top(kraken::DEPTHS[k]);
             want.update_id = None;
             assert_eq!(book(t), want, "depth {}", kraken::DEPTHS[k]);
+        }
+    }
+
+    /// Issue 10 item 10: the simulator's RSS grew to about 270 MB in 200 s of a 60-book soak:
+    /// every market kept 10,000 steps of level changes (about 4 MB each). The history is
+    /// bounded in level changes now (what its memory is made of), and still rebuilds every
+    /// recent book exactly.
+    #[test]
+    fn sim_history_memory_is_bounded() {
+        let sym = Symbol::parse("BTC-USDT").unwrap();
+        for exchange in [Exchange::Binance, Exchange::Kraken, Exchange::Poloniex] {
+            let mut m = SimMarket::new(exchange, sym.clone(), small());
+            // The book at an id is the state after the last step with that id (a Poloniex
+            // step that leaves the window alone keeps its id).
+            let mut recent = std::collections::BTreeMap::new();
+            for _ in 0..12_000 {
+                m.step(1);
+                let t = m.truth();
+                recent.insert(t.update_id, t);
+                if recent.len() > 50 {
+                    recent.pop_first();
+                }
+            }
+            assert!(
+                m.history.kept_levels() <= HISTORY_LEVELS,
+                "{exchange}: {} level changes kept",
+                m.history.kept_levels()
+            );
+            assert!(m.trades.len() <= TRADE_HISTORY);
+            if exchange != Exchange::Kraken {
+                for t in recent.values() {
+                    assert!(m.truth_at(t.update_id.unwrap()).as_ref() == Some(t));
+                }
+            }
         }
     }
 

@@ -25,6 +25,15 @@ impl Timestamp {
         Timestamp(millis.saturating_mul(1_000_000))
     }
 
+    /// From milliseconds since the epoch; `None` past the last nanosecond a `u64` holds
+    /// (2554-07-21), so a venue's absurd time is a parse error rather than a silent clamp.
+    pub const fn checked_from_unix_millis(millis: u64) -> Option<Self> {
+        match millis.checked_mul(1_000_000) {
+            Some(n) => Some(Timestamp(n)),
+            None => None,
+        }
+    }
+
     /// Nanoseconds since the epoch.
     pub const fn as_unix_nanos(self) -> u64 {
         self.0
@@ -69,7 +78,8 @@ impl Timestamp {
     }
 
     /// Parses an RFC 3339 UTC timestamp as Kraken v2 sends it (`2023-10-06T17:35:55.440295Z`).
-    /// Only the `Z` (UTC) form is accepted; returns `None` otherwise.
+    /// Only the `Z` (UTC) form is accepted; returns `None` otherwise, and for times before
+    /// 1970 or after the last nanosecond a `u64` holds (2554-07-21).
     pub fn parse_rfc3339_utc(text: &str) -> Option<Self> {
         let b = text.as_bytes();
         if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
@@ -97,9 +107,15 @@ impl Timestamp {
         } else if !rest.is_empty() {
             return None;
         }
-        let days = days_from_civil(y as i64, mo as u32, d as u32);
-        let secs = u64::try_from(days).ok()? * 86_400 + h * 3600 + mi * 60 + s;
-        Some(Timestamp(secs * 1_000_000_000 + nanos))
+        // Checked all the way: a venue may send any year up to 9999, and u64 nanoseconds end
+        // in 2554 (an unchecked multiply panicked in debug builds and wrapped in release).
+        let days = u64::try_from(days_from_civil(y as i64, mo as u32, d as u32)).ok()?;
+        let secs = days
+            .checked_mul(86_400)?
+            .checked_add(h * 3600 + mi * 60 + s)?;
+        Some(Timestamp(
+            secs.checked_mul(1_000_000_000)?.checked_add(nanos)?,
+        ))
     }
 }
 

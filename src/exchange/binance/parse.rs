@@ -117,7 +117,9 @@ fn meta(
     Ok(Meta {
         exchange,
         symbol,
-        exchange_time: exchange_ms.map(Timestamp::from_unix_millis),
+        exchange_time: exchange_ms
+            .map(|ms| Timestamp::checked_from_unix_millis(ms).ok_or(ParseErrorKind::Field("time")))
+            .transpose()?,
         received_at,
     })
 }

@@ -124,7 +124,7 @@ impl BinanceSync {
             (Some(f), Some(l)) => (f, l),
             _ => {
                 return Decision::Gap {
-                    expected: self.local_id().map_or(0, |l| l + 1),
+                    expected: self.local_id().map_or(0, |l| l.saturating_add(1)),
                     received: 0,
                 }
             }
@@ -147,7 +147,10 @@ impl BinanceSync {
                     return Decision::DropStale;
                 }
                 let gap = match (self.market, first) {
-                    (Market::Spot, _) => (first_id > local + 1).then_some((local + 1, first_id)),
+                    (Market::Spot, _) => {
+                        let next = local.saturating_add(1);
+                        (first_id > next).then_some((next, first_id))
+                    }
                     (Market::UsdM, true) => (first_id > local).then_some((local, first_id)),
                     (Market::UsdM, false) => match seq.prev_id {
                         Some(pu) if pu == local => None,

@@ -380,7 +380,8 @@ fn v1_levels(
 }
 
 /// A v1 book snapshot (`as`/`bs`) or update (`a`/`b`, one or two dicts, checksum `c`).
-/// The event time is the latest level timestamp.
+/// The event time is the latest level timestamp. Every payload must be an object, and an
+/// update must carry its checksum ([`ParseErrorKind::Field`] `"payload"` / `"c"`).
 fn v1_book(
     payloads: &[&RawValue],
     pair: &str,
@@ -391,6 +392,11 @@ fn v1_book(
     let mut checksum = None;
     let mut snapshot = None;
     for raw in payloads {
+        // A payload is a JSON object; serde would also read a struct from an array
+        // (`[[]]` as an empty snapshot), which no Kraken frame is.
+        if !raw.get().trim_start().starts_with('{') {
+            return Err(ParseErrorKind::Field("payload"));
+        }
         let p: V1BookPayload<'_> = from_json(raw.get())?;
         let is_snapshot = p.snapshot_asks.is_some() || p.snapshot_bids.is_some();
         let is_update = p.asks.is_some() || p.bids.is_some() || p.checksum.is_some();
@@ -426,7 +432,11 @@ fn v1_book(
             checksum: None,
         })
     } else {
-        let checksum = checksum.map(Checksum::KrakenV1);
+        // Checksums are always on: an update without one could change a live book
+        // unverified, so it is a bad frame.
+        let checksum = Some(Checksum::KrakenV1(
+            checksum.ok_or(ParseErrorKind::Field("c"))?,
+        ));
         MarketEvent::Delta(BookDelta {
             meta,
             bids,
