@@ -12,27 +12,35 @@
 #[path = "../tests/fuzz_support/mod.rs"]
 mod fuzz_support;
 
+mod support;
+
+use clap::Parser;
 use fuzz_support::{Stats, Target, TARGETS};
 use marketfeed::runtime::backoff::SplitMix64;
 use std::time::{Duration, Instant};
 
+/// Seeded mutation fuzzing of every venue's parse and the book tracker.
+#[derive(Parser)]
+#[command(about)]
+struct Args {
+    /// Seconds per target.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// One target (default: every target in turn).
+    #[arg(long)]
+    target: Option<String>,
+    /// Seed of the mutations (a run is repeatable per seed).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
 fn main() {
-    let mut seconds = 10u64;
-    let mut target: Option<String> = None;
-    let mut seed = 1u64;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = || {
-            args.next()
-                .unwrap_or_else(|| usage(&format!("{a} needs a value")))
-        };
-        match a.as_str() {
-            "--seconds" => seconds = value().parse().unwrap_or_else(|_| usage("bad --seconds")),
-            "--target" => target = Some(value()),
-            "--seed" => seed = value().parse().unwrap_or_else(|_| usage("bad --seed")),
-            _ => usage(&format!("unknown argument {a}")),
-        }
-    }
+    let Args {
+        seconds,
+        target,
+        seed,
+    } = Args::parse();
+    support::init_logs();
     let names: Vec<&str> = match &target {
         Some(t) => vec![t.as_str()],
         None => TARGETS.to_vec(),
@@ -73,6 +81,6 @@ fn main() {
 }
 
 fn usage(why: &str) -> ! {
-    eprintln!("{why}\nusage: fuzz [--seconds N] [--target NAME] [--seed S]");
+    eprintln!("{why}\nusage: fuzz [--seconds N] [--target NAME] [--seed S] (see --help)");
     std::process::exit(2)
 }

@@ -36,40 +36,23 @@ const DEPTH: usize = 10;
 /// Longest a fault may take to settle before its books count as unsettled.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-struct Args {
-    seconds: u64,
-    seed: u64,
-    symbols: usize,
-}
+mod support;
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        seconds: 60,
-        seed: 1,
-        symbols: 5,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| -> Result<u64, String> {
-            it.next()
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| format!("{name} needs a number"))
-        };
-        match a.as_str() {
-            "--seconds" => args.seconds = value("--seconds")?,
-            "--seed" => args.seed = value("--seed")?,
-            "--symbols" => args.symbols = value("--symbols")? as usize,
-            other => {
-                return Err(format!(
-                    "unknown argument {other:?}\nusage: soak [--seconds N] [--seed S] [--symbols K]"
-                ))
-            }
-        }
-    }
-    if !(1..=BASES.len()).contains(&args.symbols) {
-        return Err(format!("--symbols must be 1..={}", BASES.len()));
-    }
-    Ok(args)
+use clap::Parser;
+
+/// Soak the engine: every simulator fault at random, every book checked against the truth.
+#[derive(Parser)]
+#[command(about)]
+struct Args {
+    /// How long to inject faults.
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// Seed of the simulator and of the fault schedule (a run is repeatable per seed).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Symbols per venue.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=BASES.len() as u64))]
+    symbols: u64,
 }
 
 /// Every kind of fault the simulator can inject (REST faults are armed, then a Binance gap
@@ -298,13 +281,8 @@ fn check_trades(log: &Log, sim: &Simulator, markets: &[Market]) -> TradeReport {
 
 #[actix_rt::main]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
+    support::init_logs();
     let panics = Arc::new(AtomicUsize::new(0));
     {
         let panics = panics.clone();
@@ -316,7 +294,7 @@ async fn main() -> ExitCode {
     }
     let threads_start = threads();
     let rss_start = rss_mib();
-    let symbols: Vec<Symbol> = BASES[..args.symbols]
+    let symbols: Vec<Symbol> = BASES[..args.symbols as usize]
         .iter()
         .map(|b| Symbol::new(b, "USDT").expect("valid symbol"))
         .collect();

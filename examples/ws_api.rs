@@ -11,6 +11,10 @@
 //! by signature, typed events), an OTOCO order list (simulator and testnet only, never on
 //! production), and the rate-limit usage.
 
+mod support;
+
+use clap::Parser;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use marketfeed::sim::{WsApiSim, WsApiSimConfig, TEST_HMAC_API_KEY, TEST_HMAC_SECRET};
@@ -22,43 +26,42 @@ use marketfeed::wsapi::{
     WsApiConfig, WsApiError,
 };
 
-fn usage() -> ! {
-    eprintln!("usage: ws_api [--testnet] [--config FILE] [--init FILE]");
-    std::process::exit(2)
+/// Binance WebSocket API session: on the embedded simulator by default.
+#[derive(Parser)]
+#[command(about)]
+struct Args {
+    /// Binance's spot testnet (credentials from --config or the environment).
+    #[arg(long)]
+    testnet: bool,
+    /// Credentials file (TOML; `--init FILE` writes a commented template).
+    #[arg(long, value_name = "FILE", conflicts_with = "init")]
+    config: Option<String>,
+    /// Writes a commented credentials template to FILE and exits.
+    #[arg(long, value_name = "FILE")]
+    init: Option<String>,
 }
 
 #[actix_rt::main]
-async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut testnet = false;
-    let mut config_file = None;
-    let mut i = 0;
-    while i < args.len() {
-        match args[i].as_str() {
-            "--testnet" => testnet = true,
-            "--config" => {
-                config_file = Some(args.get(i + 1).cloned().unwrap_or_else(|| usage()));
-                i += 1;
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    support::init_logs();
+    if let Some(path) = args.init {
+        return match write_template(&path) {
+            Ok(()) => {
+                println!("wrote {path}; fill in api_key and a key, then --config {path}");
+                ExitCode::SUCCESS
             }
-            "--init" => {
-                let path = args.get(i + 1).unwrap_or_else(|| usage());
-                match write_template(path) {
-                    Ok(()) => {
-                        println!("wrote {path}; fill in api_key and a key, then --config {path}")
-                    }
-                    Err(e) => eprintln!("error: {e}"),
-                }
-                return;
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
             }
-            _ => usage(),
-        }
-        i += 1;
+        };
     }
-
-    if let Err(e) = run(testnet, config_file).await {
+    if let Err(e) = run(args.testnet, args.config).await {
         eprintln!("error: {e}");
-        std::process::exit(1);
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }
 
 async fn run(testnet: bool, config_file: Option<String>) -> Result<(), WsApiError> {
