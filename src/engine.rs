@@ -30,7 +30,6 @@ use crate::actors::messages::BookQuery;
 use crate::actors::supervisor::{
     EngineConfig, Query, ShutdownAll, Subscribe, SubscribeRecipient, Supervisor, Unsubscribe,
 };
-use crate::exchange::kraken::subscription::BOOK_DEPTHS;
 use crate::exchange::session::Endpoint;
 use crate::runtime::backoff::Backoff;
 use crate::runtime::events::{FeedEvent, Subscription};
@@ -61,11 +60,10 @@ impl Default for EngineBuilder {
         EngineBuilder {
             config: EngineConfig {
                 endpoints: HashMap::new(),
-                kraken_depth: 10,
+                book_depths: HashMap::new(),
                 backoff: Backoff::default(),
                 arbiters,
                 seed: 0x5eed,
-                binance_snapshot_depth: 1000,
                 max_streams_per_connection: None,
                 net: crate::net::NetOptions::default(),
                 snapshot_timeout: DEFAULT_SNAPSHOT_TIMEOUT,
@@ -117,9 +115,20 @@ impl EngineBuilder {
         self
     }
 
-    /// Kraken book depth: 10 (default), 25, 100, 500 or 1000.
-    pub fn kraken_depth(mut self, depth: u32) -> Self {
-        self.config.kraken_depth = depth;
+    /// Book depth on `exchange`, checked against the venue's spec at
+    /// [`start`](EngineBuilder::start): a depth the venue cannot serve is an
+    /// [`EngineError::BookDepth`], never a silent cap. What the depth means is the venue's
+    /// ([`VenueSpec::depth`](crate::exchange::VenueSpec::depth)):
+    ///
+    /// * Kraken: levels per side of the subscribed book, 10 (default), 25, 100, 500 or 1000.
+    /// * Poloniex: `book_lv2` is 20 levels, the only value.
+    /// * Binance spot: levels of each REST snapshot, 1 to 5000, default 1000 (request weight
+    ///   50; 5000 costs 250 of the IP's 6000 per minute). Levels deeper than the snapshot
+    ///   are only known from the changes seen since.
+    /// * Binance USD-M: levels of each REST snapshot, 5, 10, 20, 50, 100, 500 or 1000
+    ///   (default).
+    pub fn book_depth(mut self, exchange: Exchange, depth: u32) -> Self {
+        self.config.book_depths.insert(exchange, depth);
         self
     }
 
@@ -132,14 +141,6 @@ impl EngineBuilder {
     /// Arbiters (threads) that run connections and books (default: one per core).
     pub fn arbiters(mut self, n: usize) -> Self {
         self.config.arbiters = n;
-        self
-    }
-
-    /// Levels per side of a Binance REST snapshot: 1 to 5000, default 1000 (request weight
-    /// 50; 5000 costs 250 of the IP's 6000 per minute). Levels deeper than the snapshot are
-    /// only known from the changes seen since.
-    pub fn binance_snapshot_depth(mut self, depth: u32) -> Self {
-        self.config.binance_snapshot_depth = depth;
         self
     }
 
@@ -175,17 +176,13 @@ impl EngineBuilder {
 
     fn validate(&self) -> Result<(), EngineError> {
         let c = &self.config;
-        if !BOOK_DEPTHS.contains(&c.kraken_depth) {
-            return Err(EngineError::InvalidConfig(format!(
-                "Kraken depth {} is not one of 10, 25, 100, 500, 1000",
-                c.kraken_depth
-            )));
-        }
-        if !(1..=5000).contains(&c.binance_snapshot_depth) {
-            return Err(EngineError::InvalidConfig(format!(
-                "Binance snapshot depth {} is not within 1..=5000",
-                c.binance_snapshot_depth
-            )));
+        for exchange in Exchange::ALL {
+            if let Some(&depth) = c.book_depths.get(&exchange) {
+                let spec = exchange.spec();
+                spec.depth
+                    .check(exchange, depth)
+                    .map_err(EngineError::BookDepth)?;
+            }
         }
         if c.max_streams_per_connection.is_some_and(|n| n < 2) {
             return Err(EngineError::InvalidConfig(

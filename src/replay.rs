@@ -98,16 +98,9 @@ pub fn parse_capture_line(line: &str) -> Result<CaptureLine<'_>, BadLine> {
 /// Which venue a capture's endpoint belongs to.
 pub fn venue_of_url(url: &str) -> Option<Exchange> {
     let host = url.split("://").nth(1)?.split(['/', ':', '?']).next()?;
-    match host {
-        h if h.starts_with("fstream.") => Some(Exchange::BinanceUsdM),
-        h if h.starts_with("stream.binance.") || h.starts_with("data-stream.binance.") => {
-            Some(Exchange::Binance)
-        }
-        h if h.contains("stream.testnet.binance") => Some(Exchange::Binance),
-        "ws.kraken.com" | "beta-ws.kraken.com" => Some(Exchange::Kraken),
-        "ws.poloniex.com" => Some(Exchange::Poloniex),
-        _ => None,
-    }
+    Exchange::ALL
+        .into_iter()
+        .find(|e| e.spec().serves_host(host))
 }
 
 /// Replay settings.

@@ -29,7 +29,7 @@ async fn tls_simulator() -> Simulator {
         kraken: btc.clone(),
         poloniex: btc,
         tls: Some(SimTls::generate(&[]).expect("test CA")),
-        ..sim_config(&[], &[], &[])
+        ..sim_config(&[])
     };
     Simulator::start(config).await.expect("simulator starts")
 }
@@ -332,7 +332,7 @@ async fn bad_endpoints_and_certificates_are_typed_errors_at_start() {
 
 #[actix_rt::test]
 async fn simulator_endpoints_cover_every_venue_so_nothing_reaches_production() {
-    let sim = simulator(&[], &[], &[]).await;
+    let sim = simulator(&[]).await;
     let endpoints = sim.endpoints();
     for e in Exchange::ALL {
         let (_, ep) = endpoints
@@ -352,7 +352,7 @@ async fn simulator_endpoints_cover_every_venue_so_nothing_reaches_production() {
 async fn usdm_on_simulator_endpoints_equals_the_truth_and_streams_trades() {
     let config = SimConfig {
         binance_usdm: vec![sym("BTC-USDT"), sym("ETH-USDT")],
-        ..sim_config(&[], &[], &[])
+        ..sim_config(&[])
     };
     let sim = Simulator::start(config).await.unwrap();
     let engine = engine(&sim);

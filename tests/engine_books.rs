@@ -57,11 +57,10 @@ async fn poloniex_book_equals_truth() {
 
 #[actix_rt::test]
 async fn three_venues_at_once() {
-    let sim = simulator(
+    let sim = simulator(&on_each(
+        &[Exchange::Binance, Exchange::Kraken, Exchange::Poloniex],
         &["BTC-USDT", "ETH-USDT"],
-        &["BTC-USDT", "ETH-USDT"],
-        &["BTC-USDT", "ETH-USDT"],
-    )
+    ))
     .await;
     let engine = engine(&sim);
     let markets: Vec<_> = [Exchange::Binance, Exchange::Kraken, Exchange::Poloniex]

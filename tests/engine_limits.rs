@@ -152,7 +152,7 @@ async fn binance_symbols_beyond_the_stream_cap_open_more_connections() {
     let names = &NAMES[..7];
     let sim = Simulator::start(SimConfig {
         binance_max_streams_per_connection: 6,
-        ..sim_config(names, &[], &[])
+        ..sim_config(&[(Exchange::Binance, names)])
     })
     .await
     .unwrap();

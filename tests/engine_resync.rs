@@ -113,7 +113,7 @@ async fn kraken_bad_checksum_resyncs_one_symbol() {
 
 #[actix_rt::test]
 async fn binance_stale_snapshot_is_fetched_again() {
-    let sim = simulator(&["BTC-USDT"], &[], &[]).await;
+    let sim = simulator_for(Exchange::Binance, &["BTC-USDT"]).await;
     sim.faults().stale_rest_snapshot(2);
     let engine = engine(&sim);
     let btc = sym("BTC-USDT");
@@ -140,7 +140,7 @@ async fn binance_stale_snapshot_is_fetched_again() {
 
 #[actix_rt::test]
 async fn malformed_frame_is_reported_and_books_carry_on() {
-    let sim = simulator(&["BTC-USDT"], &[], &[]).await;
+    let sim = simulator_for(Exchange::Binance, &["BTC-USDT"]).await;
     let engine = engine(&sim);
     let btc = sym("BTC-USDT");
     let mut feed = engine
@@ -190,7 +190,7 @@ async fn malformed_frame_is_reported_and_books_carry_on() {
 /// refused ones back off (test backoff: 50 ms base, so at least 25 + 50 + 100 ms in all).
 #[actix_rt::test]
 async fn price_scale_poison_recovers_on_snapshot_and_refetches_back_off() {
-    let sim = simulator(&["BTC-USDT"], &[], &[]).await;
+    let sim = simulator_for(Exchange::Binance, &["BTC-USDT"]).await;
     sim.faults().poison_rest_snapshot(3, "0.000000000000000001");
     let engine = engine(&sim);
     let btc = sym("BTC-USDT");

@@ -24,7 +24,11 @@ fn threads() -> usize {
 
 #[actix_rt::test]
 async fn shutdown_leaves_nothing_running() {
-    let sim = simulator(&["BTC-USDT"], &["BTC-USDT"], &["BTC-USDT"]).await;
+    let sim = simulator(&on_each(
+        &[Exchange::Binance, Exchange::Kraken, Exchange::Poloniex],
+        &["BTC-USDT"],
+    ))
+    .await;
     // Let the simulator's own server threads start before counting (stable for 200 ms).
     let mut before = threads();
     loop {
@@ -91,11 +95,19 @@ fn spawned_engine_runs_from_plain_code() {
     let engine = thread.engine().clone();
     // A bad config value is a clear error, not a panic.
     let err = marketfeed::engine::Engine::builder()
-        .kraken_depth(7)
+        .book_depth(marketfeed::Exchange::Kraken, 7)
         .spawn()
         .err()
         .unwrap();
-    assert!(err.to_string().contains("Kraken depth 7"));
+    assert!(
+        matches!(
+            &err,
+            marketfeed::runtime::EngineError::BookDepth(e)
+                if e.exchange == marketfeed::Exchange::Kraken && e.depth == 7
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("kraken: book depth 7"), "{err}");
     drop(engine);
     thread.shutdown();
 }

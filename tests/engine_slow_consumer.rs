@@ -8,7 +8,7 @@ use std::time::Duration;
 
 #[actix_rt::test]
 async fn slow_consumer_coalesces_and_counts_losses() {
-    let sim = simulator(&["BTC-USDT"], &[], &[]).await;
+    let sim = simulator_for(Exchange::Binance, &["BTC-USDT"]).await;
     let engine = engine(&sim);
     let btc = sym("BTC-USDT");
     let slow = engine
@@ -63,7 +63,7 @@ async fn slow_consumer_coalesces_and_counts_losses() {
 
 #[actix_rt::test]
 async fn throttled_views_and_runtime_unsubscribe() {
-    let sim = simulator(&["BTC-USDT"], &[], &[]).await;
+    let sim = simulator_for(Exchange::Binance, &["BTC-USDT"]).await;
     let engine = engine(&sim);
     let btc = sym("BTC-USDT");
     let mut feed = engine

@@ -8,7 +8,11 @@ use std::time::{Duration, Instant};
 
 #[actix_rt::test]
 async fn trades_complete_and_in_order_on_every_venue() {
-    let sim = simulator(&["BTC-USDT"], &["BTC-USDT"], &["BTC-USDT"]).await;
+    let sim = simulator(&on_each(
+        &[Exchange::Binance, Exchange::Kraken, Exchange::Poloniex],
+        &["BTC-USDT"],
+    ))
+    .await;
     let engine = engine(&sim);
     let btc = sym("BTC-USDT");
     let venues = [Exchange::Binance, Exchange::Kraken, Exchange::Poloniex];

@@ -239,7 +239,7 @@ impl BookActor {
                 Outcome::Resync(reason) => {
                     tracing::warn!(exchange = %self.exchange, symbol = %self.symbol, %reason, "resync");
                     self.publish_state_change();
-                    if !matches!(self.exchange, Exchange::Binance | Exchange::BinanceUsdM) {
+                    if !self.exchange.spec().resync.is_rest_snapshot() {
                         self.connection.do_send(Resubscribe {
                             symbol: self.symbol.clone(),
                         });
@@ -501,7 +501,7 @@ impl Handler<ConnectionChange> for BookActor {
                 if self.failed.take().is_some() {
                     self.publish_state_change();
                 }
-                if matches!(self.exchange, Exchange::Binance | Exchange::BinanceUsdM) {
+                if self.exchange.spec().resync.is_rest_snapshot() {
                     ctx.run_later(QUIET_SNAPSHOT_AFTER, |act, ctx| {
                         // Still nothing: no diff arrived, so no fetch was asked for.
                         if !matches!(act.tracker.state(), SyncState::Live) {

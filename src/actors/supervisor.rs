@@ -24,17 +24,15 @@ use std::sync::Arc;
 pub struct EngineConfig {
     /// Endpoint per venue.
     pub endpoints: HashMap<Exchange, Endpoint>,
-    /// Kraken book depth (10, 25, 100, 500 or 1000).
-    pub kraken_depth: u32,
+    /// Book depth per venue, checked against its spec (`EngineBuilder::book_depth`);
+    /// venues not in it use their spec's default ([`EngineConfig::book_depth`]).
+    pub book_depths: HashMap<Exchange, u32>,
     /// Reconnect and snapshot-retry schedule.
     pub backoff: Backoff,
     /// Arbiters (threads) for connections and books.
     pub arbiters: usize,
     /// Seed of the jitter generator.
     pub seed: u64,
-    /// Levels asked for in a Binance REST snapshot (1 to 5000; USD-M rounds up to its
-    /// allowed limits).
-    pub binance_snapshot_depth: u32,
     /// Lowers the venue's streams-per-connection cap (Binance 1024); more symbols open more
     /// connections.
     pub max_streams_per_connection: Option<usize>,
@@ -47,6 +45,18 @@ pub struct EngineConfig {
     pub max_message_size: usize,
     /// Per-side level cap of every book (`None`: [`crate::exchange::DEFAULT_MAX_LEVELS`]).
     pub max_book_levels: Option<usize>,
+}
+
+impl EngineConfig {
+    /// The book depth used on `exchange`: the one set, else the venue's default. What it
+    /// means is the venue's (`VenueSpec::depth`): the subscribed window (Kraken), or the
+    /// levels of each REST snapshot (Binance).
+    pub fn book_depth(&self, exchange: Exchange) -> u32 {
+        self.book_depths
+            .get(&exchange)
+            .copied()
+            .unwrap_or(exchange.spec().depth.default)
+    }
 }
 
 struct Conn {
@@ -125,7 +135,11 @@ impl Supervisor {
     ) -> usize {
         let endpoint = self.endpoint(exchange);
         let i = self.arbiter();
-        let (hub, me, depth) = (self.hub.clone(), ctx.address(), self.config.kraken_depth);
+        let (hub, me, depth) = (
+            self.hub.clone(),
+            ctx.address(),
+            self.config.book_depth(exchange),
+        );
         let transport = self.transport.clone();
         let max_message = self.config.max_message_size;
         let conns = self.connections.entry(exchange).or_default();
@@ -223,12 +237,9 @@ impl Supervisor {
             conn.trades.push(symbol.clone());
             added.entry(shard).or_default().1.push(symbol);
         }
-        let depth = match exchange {
-            Exchange::Kraken => Some(self.config.kraken_depth as usize),
-            _ => None,
-        };
+        let snapshot_depth = self.config.book_depth(exchange);
+        let depth = exchange.spec().depth.window(snapshot_depth);
         let backoff = self.config.backoff;
-        let snapshot_depth = self.config.binance_snapshot_depth;
         let snapshot_timeout = self.config.snapshot_timeout;
         let rest_budget = session::snapshot_weight_budget(exchange).map(|w| {
             self.rest_budgets

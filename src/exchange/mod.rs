@@ -5,20 +5,29 @@
 //! `subscription` (subscribe/unsubscribe messages and URLs) and `sync` (a sequencer that
 //! returns [`Decision`]s). [`BookTracker`] composes a sequencer with an
 //! [`OrderBook`](crate::book::OrderBook); the actor layer and the replay tool both drive it.
+//!
+//! The venues are listed once, in the registry (`registry.rs`): each venue folder exports
+//! a [`VenueSpec`] and the same set of functions, and every per-venue `match` is generated
+//! there. The rest of the crate asks [`Exchange::spec`] or calls the dispatchers here and
+//! in [`session`].
 
 pub mod binance;
 pub mod kraken;
 pub mod outbox;
 pub mod poloniex;
+pub(crate) mod registry;
 pub mod session;
+pub mod spec;
 mod tracker;
+
+pub use spec::{ChecksumSpec, DepthError, DepthMeaning, DepthSpec, Depths, Resync, VenueSpec};
 
 pub use tracker::{
     BookTracker, Outcome, ResyncReason, SyncState, TrackerConfig, DEFAULT_MAX_LEVELS,
 };
 
 use crate::types::num::NumError;
-use crate::types::{Exchange, MarketEvent, Symbol, SymbolError, Timestamp};
+use crate::types::{BookDelta, Exchange, MarketEvent, SeqIds, Symbol, SymbolError, Timestamp};
 use std::fmt;
 
 /// One thing a frame said: market data, or a control message about the connection.
@@ -199,17 +208,14 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Parses one text frame from `exchange` (dispatch by `match`, no trait objects).
+/// Parses one text frame from `exchange` (dispatched by the registry's `match`, no trait
+/// objects).
 pub fn parse(
     exchange: Exchange,
     frame: &str,
     received_at: Timestamp,
 ) -> Result<Vec<Message>, ParseError> {
-    match exchange {
-        Exchange::Binance | Exchange::BinanceUsdM => binance::parse(exchange, frame, received_at),
-        Exchange::Kraken => kraken::parse(frame, received_at),
-        Exchange::Poloniex => poloniex::parse(frame, received_at),
-    }
+    registry::parse(exchange, frame, received_at)
 }
 
 /// What a sequencer decided about one book message. The caller acts on it: apply to the
@@ -235,6 +241,36 @@ pub enum Decision {
         /// The id that came.
         received: u64,
     },
+}
+
+/// What a sequencer made of a snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SnapshotStep {
+    /// Initialise the book from the snapshot, then run these buffered deltas (oldest first)
+    /// like live ones.
+    Apply {
+        /// Buffered deltas newer than the snapshot.
+        replay: Vec<BookDelta>,
+        /// Buffered deltas already covered by the snapshot, dropped.
+        dropped: usize,
+    },
+    /// The snapshot is too old for what was buffered: fetch another.
+    Refetch,
+}
+
+/// The contract every venue sequencer keeps, so that the tracker drives them alike (the
+/// registry dispatches to them by `match`). Crate-internal: users never name it.
+pub(crate) trait Sequence {
+    /// Decision for one book update with these ids.
+    fn decide(&mut self, seq: &SeqIds) -> Decision;
+    /// Takes a snapshot whose venue id is `last_id`.
+    fn on_snapshot(&mut self, last_id: Option<u64>) -> SnapshotStep;
+    /// Keeps a delta until the snapshot arrives; venues that do not buffer drop it.
+    fn buffer(&mut self, _delta: BookDelta) {}
+    /// Records that a snapshot request is under way (venues that fetch snapshots).
+    fn mark_fetch_requested(&mut self) {}
+    /// Back to waiting for a snapshot.
+    fn reset(&mut self);
 }
 
 #[cfg(test)]

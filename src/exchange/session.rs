@@ -1,8 +1,9 @@
 //! What a connection sends, per venue: the URL to open, the subscribe messages, how to resync
-//! one book, and the application keepalive. Pure functions over the venue subscription
-//! builders, so the connection actor stays a thin shell.
+//! one book, and the application keepalive. Pure functions that ask the venue's spec or
+//! dispatch through the venue registry (`registry.rs`), so the connection actor stays a thin
+//! shell.
 
-use super::{binance, kraken, poloniex};
+use super::registry;
 use crate::types::{Exchange, Symbol};
 use std::collections::VecDeque;
 use std::fmt;
@@ -49,25 +50,12 @@ impl Endpoint {
         }
     }
 
-    /// The production endpoint of `exchange`.
+    /// The production endpoint of `exchange` (its spec's URLs).
     pub fn production(exchange: Exchange) -> Endpoint {
-        match exchange {
-            Exchange::Binance => Endpoint {
-                ws: binance::subscription::SPOT_WS.into(),
-                rest: Some(binance::subscription::SPOT_REST.into()),
-            },
-            Exchange::BinanceUsdM => Endpoint {
-                ws: binance::subscription::USDM_WS.into(),
-                rest: Some(binance::subscription::USDM_REST.into()),
-            },
-            Exchange::Kraken => Endpoint {
-                ws: kraken::subscription::WS_V2.into(),
-                rest: None,
-            },
-            Exchange::Poloniex => Endpoint {
-                ws: poloniex::subscription::PUBLIC_WS.into(),
-                rest: None,
-            },
+        let spec = exchange.spec();
+        Endpoint {
+            ws: spec.ws_url.into(),
+            rest: spec.rest_url.map(Into::into),
         }
     }
 }
@@ -79,7 +67,7 @@ pub struct Interest {
     pub books: Vec<Symbol>,
     /// Symbols whose trades are streamed.
     pub trades: Vec<Symbol>,
-    /// Book depth per side to request where the venue takes one (Kraken).
+    /// Book depth per side to request where the venue takes one in its subscription.
     pub book_depth: u32,
 }
 
@@ -94,7 +82,7 @@ impl Interest {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PlanError {
-    /// Kraken accepts only book depths 10, 25, 100, 500, 1000.
+    /// A book depth the venue does not accept in a subscription.
     InvalidDepth(u32),
     /// Binance needs a REST endpoint for snapshots.
     MissingRest(Exchange),
@@ -103,12 +91,7 @@ pub enum PlanError {
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PlanError::InvalidDepth(d) => {
-                write!(
-                    f,
-                    "book depth {d} is not accepted (Kraken: 10, 25, 100, 500, 1000)"
-                )
-            }
+            PlanError::InvalidDepth(d) => write!(f, "book depth {d} is not accepted"),
             PlanError::MissingRest(e) => write!(f, "{e} needs a REST endpoint for snapshots"),
         }
     }
@@ -125,57 +108,27 @@ pub struct ConnectPlan {
     pub messages: Vec<String>,
 }
 
-fn binance_streams(exchange: Exchange, interest: &Interest) -> Vec<String> {
-    use binance::subscription::{stream_name, Channel};
-    // USD-M futures publish trades as `@aggTrade` only.
-    let trade = match exchange {
-        Exchange::BinanceUsdM => Channel::AggTrade,
-        _ => Channel::Trade,
-    };
-    let mut streams = Vec::new();
-    for s in &interest.books {
-        streams.push(stream_name(s, Channel::Depth100ms));
-        streams.push(stream_name(s, Channel::BookTicker));
-    }
-    for s in &interest.trades {
-        streams.push(stream_name(s, trade));
-    }
-    streams
-}
-
-/// The path a venue routes a connection's streams to, appended to the endpoint's `ws`:
-/// Binance USD-M serves book data on `/public` and trades on `/market` (since 2026-04; a
-/// stream on the wrong path is accepted and silently never delivered), so its books and its
-/// trades never share a connection. Empty for every other venue.
+/// The path a venue routes a connection's streams to, appended to the endpoint's `ws`
+/// ([`VenueSpec::route`](super::VenueSpec::route)): Binance USD-M serves book data on
+/// `/public` and trades on `/market`, so its books and its trades never share a connection.
+/// Empty for most venues.
 pub fn route(exchange: Exchange, book: bool) -> &'static str {
-    match (exchange, book) {
-        (Exchange::BinanceUsdM, true) => "/public",
-        (Exchange::BinanceUsdM, false) => "/market",
-        _ => "",
-    }
+    exchange.spec().route(book)
 }
 
 /// Streams named in a Binance connection URL; the rest are added with `SUBSCRIBE` requests
-/// of at most this many streams each. Keeps the URL a few kB long however many symbols a
-/// connection carries (Binance allows 1024 streams per connection).
-pub const BINANCE_STREAMS_PER_REQUEST: usize = 100;
+/// of at most this many streams each.
+pub const BINANCE_STREAMS_PER_REQUEST: usize = super::binance::STREAMS_PER_REQUEST;
 
 /// The most streams one connection may carry, where the venue sets a limit (Binance: 1024).
 pub fn stream_cap(exchange: Exchange) -> Option<usize> {
-    match exchange {
-        Exchange::Binance | Exchange::BinanceUsdM => Some(1024),
-        Exchange::Kraken | Exchange::Poloniex => None,
-    }
+    exchange.spec().stream_cap
 }
 
 /// Streams one book, or one trade subscription, takes on a connection (what [`stream_cap`]
 /// counts): a Binance book is `@depth@100ms` + `@bookTicker`, trades are `@trade`.
 pub fn streams_per(exchange: Exchange, book: bool) -> usize {
-    match (exchange, book) {
-        (Exchange::Binance | Exchange::BinanceUsdM, true) => 2,
-        (Exchange::Binance | Exchange::BinanceUsdM, false) => 1,
-        _ => 0,
-    }
+    exchange.spec().streams_per(book)
 }
 
 /// The plan for a (re)connection carrying `interest`. `next_id` numbers requests.
@@ -185,71 +138,7 @@ pub fn connect_plan(
     interest: &Interest,
     next_id: &mut u64,
 ) -> Result<ConnectPlan, PlanError> {
-    let mut id = || {
-        *next_id += 1;
-        *next_id
-    };
-    match exchange {
-        Exchange::Binance | Exchange::BinanceUsdM => {
-            if !interest.books.is_empty() && endpoint.rest.is_none() {
-                return Err(PlanError::MissingRest(exchange));
-            }
-            let streams = binance_streams(exchange, interest);
-            let in_url = streams.len().min(BINANCE_STREAMS_PER_REQUEST);
-            let base = format!(
-                "{}{}",
-                endpoint.ws.trim_end_matches('/'),
-                route(exchange, !interest.books.is_empty())
-            );
-            let url = binance::subscription::combined_stream_url(&base, &streams[..in_url]);
-            let messages = streams[in_url..]
-                .chunks(BINANCE_STREAMS_PER_REQUEST)
-                .map(|chunk| binance::subscription::subscribe_message(chunk, id()))
-                .collect();
-            Ok(ConnectPlan { url, messages })
-        }
-        Exchange::Kraken => {
-            let mut messages = Vec::new();
-            if !interest.books.is_empty() {
-                // Instruments first: the book checksum needs their precisions.
-                messages.push(kraken::subscription::subscribe_instrument(id()));
-                messages.push(
-                    kraken::subscription::subscribe_book(
-                        &interest.books,
-                        interest.book_depth,
-                        id(),
-                    )
-                    .map_err(|_| PlanError::InvalidDepth(interest.book_depth))?,
-                );
-            }
-            if !interest.trades.is_empty() {
-                messages.push(kraken::subscription::subscribe_trades(
-                    &interest.trades,
-                    id(),
-                ));
-            }
-            Ok(ConnectPlan {
-                url: endpoint.ws.clone(),
-                messages,
-            })
-        }
-        Exchange::Poloniex => {
-            use poloniex::subscription::{subscribe, Channel};
-            // One symbol per request: Poloniex refuses a whole request when one symbol in it
-            // is unknown, so a bad symbol must not take the good ones down with it. (500
-            // requests per second per connection leaves ample room.)
-            let books = interest.books.iter().map(|s| (Channel::BookLv2, s));
-            let trades = interest.trades.iter().map(|s| (Channel::Trades, s));
-            let messages = books
-                .chain(trades)
-                .map(|(channel, s)| subscribe(&[channel], std::slice::from_ref(s)))
-                .collect();
-            Ok(ConnectPlan {
-                url: endpoint.ws.clone(),
-                messages,
-            })
-        }
-    }
+    registry::connect_plan(exchange, endpoint, interest, next_id)
 }
 
 /// Messages that add `added` to an open connection (live subscription).
@@ -258,52 +147,18 @@ pub fn subscribe_more(
     added: &Interest,
     next_id: &mut u64,
 ) -> Result<Vec<String>, PlanError> {
-    match exchange {
-        Exchange::Binance | Exchange::BinanceUsdM => {
-            let streams = binance_streams(exchange, added);
-            Ok(streams
-                .chunks(BINANCE_STREAMS_PER_REQUEST)
-                .map(|chunk| {
-                    *next_id += 1;
-                    binance::subscription::subscribe_message(chunk, *next_id)
-                })
-                .collect())
-        }
-        Exchange::Kraken | Exchange::Poloniex => {
-            let endpoint = Endpoint {
-                ws: String::new(),
-                rest: None,
-            };
-            Ok(connect_plan(exchange, &endpoint, added, next_id)?.messages)
-        }
-    }
+    registry::subscribe_more(exchange, added, next_id)
 }
 
 /// Messages that make the venue send a fresh snapshot of one book (unsubscribe, then
-/// subscribe). Binance resyncs over REST instead, so it has none.
+/// subscribe). Venues that resync over REST have none.
 pub fn resubscribe_book(
     exchange: Exchange,
     symbol: &Symbol,
     depth: u32,
     next_id: &mut u64,
 ) -> Vec<String> {
-    let one = std::slice::from_ref(symbol);
-    match exchange {
-        Exchange::Binance | Exchange::BinanceUsdM => Vec::new(),
-        Exchange::Kraken => {
-            *next_id += 2;
-            let un = kraken::subscription::unsubscribe_book(one, depth, *next_id - 1);
-            let sub = kraken::subscription::subscribe_book(one, depth, *next_id);
-            un.into_iter().chain(sub).collect()
-        }
-        Exchange::Poloniex => {
-            use poloniex::subscription::{subscribe, unsubscribe, Channel};
-            vec![
-                unsubscribe(&[Channel::BookLv2], one),
-                subscribe(&[Channel::BookLv2], one),
-            ]
-        }
-    }
+    registry::resubscribe_book(exchange, symbol, depth, next_id)
 }
 
 /// Messages that end the subscriptions of one symbol the venue does not know (see
@@ -311,64 +166,21 @@ pub fn resubscribe_book(
 /// stay silent; only the REST snapshot says `Invalid symbol`), so it needs an unsubscribe;
 /// Kraken and Poloniex refused the subscription in the first place.
 pub fn drop_symbol(exchange: Exchange, symbol: &Symbol, next_id: &mut u64) -> Vec<String> {
-    match exchange {
-        Exchange::Binance | Exchange::BinanceUsdM => {
-            *next_id += 1;
-            let one = std::slice::from_ref(symbol);
-            let streams = binance_streams(
-                exchange,
-                &Interest {
-                    books: one.to_vec(),
-                    trades: one.to_vec(),
-                    book_depth: 0,
-                },
-            );
-            vec![binance::subscription::unsubscribe_message(
-                &streams, *next_id,
-            )]
-        }
-        Exchange::Kraken | Exchange::Poloniex => Vec::new(),
-    }
+    registry::drop_symbol(exchange, symbol, next_id)
 }
 
 /// Messages that end every subscription of a connection before it is closed.
 pub fn unsubscribe_all(exchange: Exchange, interest: &Interest, next_id: &mut u64) -> Vec<String> {
-    *next_id += 1;
-    match exchange {
-        Exchange::Binance | Exchange::BinanceUsdM => {
-            let streams = binance_streams(exchange, interest);
-            if streams.is_empty() {
-                Vec::new()
-            } else {
-                vec![binance::subscription::unsubscribe_message(
-                    &streams, *next_id,
-                )]
-            }
-        }
-        Exchange::Kraken => {
-            if interest.books.is_empty() {
-                return Vec::new();
-            }
-            kraken::subscription::unsubscribe_book(&interest.books, interest.book_depth, *next_id)
-                .into_iter()
-                .collect()
-        }
-        Exchange::Poloniex => vec![poloniex::subscription::unsubscribe_all()],
-    }
+    registry::unsubscribe_all(exchange, interest, next_id)
 }
 
 /// How many messages a client may send on one connection per window, kept under the venue's
-/// limit: Binance spot counts 5 incoming messages per second (pongs and `SUBSCRIBE` included)
-/// and disconnects above it, USD-M 10; Poloniex allows 500 requests per second; Kraken's
-/// limit is not published (`Exceeded msg rate`), so bursts are kept small.
+/// limit ([`VenueSpec::send_limit`](super::VenueSpec::send_limit) per second): Binance spot
+/// counts 5 incoming messages per second (pongs and `SUBSCRIBE` included) and disconnects
+/// above it, USD-M 10; Poloniex allows 500 requests per second; Kraken's limit is not
+/// published (`Exceeded msg rate`), so bursts are kept small.
 pub fn send_limit(exchange: Exchange) -> (usize, Duration) {
-    let second = Duration::from_secs(1);
-    match exchange {
-        Exchange::Binance => (4, second),
-        Exchange::BinanceUsdM => (8, second),
-        Exchange::Kraken => (20, second),
-        Exchange::Poloniex => (400, second),
-    }
+    (exchange.spec().send_limit, Duration::from_secs(1))
 }
 
 /// A sliding-window gate for outgoing messages: at most `limit` sends in any `window`.
@@ -419,35 +231,23 @@ impl SendGate {
     }
 }
 
-/// The application-level ping a client must send, and how often. Binance pings from the
-/// server side (answered with pong frames), so it has none.
+/// The application-level ping a client must send, and how often
+/// ([`VenueSpec::keepalive`](super::VenueSpec::keepalive)). Binance pings from the server
+/// side (answered with pong frames), so it has none.
 pub fn keepalive(exchange: Exchange, next_id: &mut u64) -> Option<(String, Duration)> {
-    match exchange {
-        Exchange::Binance | Exchange::BinanceUsdM => None,
-        Exchange::Kraken => {
-            *next_id += 1;
-            Some((
-                kraken::subscription::ping(*next_id),
-                Duration::from_secs(20),
-            ))
-        }
-        Exchange::Poloniex => Some((poloniex::subscription::ping(), Duration::from_secs(15))),
-    }
+    let every = exchange.spec().keepalive?;
+    Some((registry::ping(exchange, next_id)?, every))
 }
 
-/// How long a connection may stay silent before it is considered dead: Binance spot pings
-/// every 20 s, USD-M every 3 minutes (a quiet `/market` trade connection may carry nothing
-/// else), Kraken sends heartbeats every second, Poloniex answers our 15 s pings.
+/// How long a connection may stay silent before it is considered dead
+/// ([`VenueSpec::idle_timeout`](super::VenueSpec::idle_timeout)): Binance spot pings every
+/// 20 s, USD-M every 3 minutes (a quiet `/market` trade connection may carry nothing else),
+/// Kraken sends heartbeats every second, Poloniex answers our 15 s pings.
 pub fn idle_timeout(exchange: Exchange) -> Duration {
-    match exchange {
-        Exchange::Binance => Duration::from_secs(60),
-        Exchange::BinanceUsdM => Duration::from_secs(200),
-        Exchange::Kraken => Duration::from_secs(15),
-        Exchange::Poloniex => Duration::from_secs(40),
-    }
+    exchange.spec().idle_timeout
 }
 
-/// The REST snapshot URL for a Binance book (`None` for venues that snapshot in-stream).
+/// The REST snapshot URL for a book (`None` for venues that snapshot in-stream).
 pub fn snapshot_url(
     exchange: Exchange,
     endpoint: &Endpoint,
@@ -455,34 +255,26 @@ pub fn snapshot_url(
     depth: u32,
 ) -> Option<String> {
     let rest = endpoint.rest.as_deref()?;
-    let market = binance_market(exchange)?;
-    Some(binance::subscription::depth_snapshot_url(
-        rest, market, symbol, depth,
-    ))
-}
-
-/// The Binance market a venue is, if it is one.
-fn binance_market(exchange: Exchange) -> Option<binance::Market> {
-    match exchange {
-        Exchange::Binance => Some(binance::Market::Spot),
-        Exchange::BinanceUsdM => Some(binance::Market::UsdM),
-        _ => None,
-    }
+    registry::snapshot_url(exchange, rest, symbol, depth)
 }
 
 /// `REQUEST_WEIGHT` of one REST snapshot of `depth` levels (0 where the venue has none).
 pub fn snapshot_weight(exchange: Exchange, depth: u32) -> u32 {
-    binance_market(exchange).map_or(0, |m| binance::subscription::depth_weight(m, depth))
+    match exchange.spec().resync {
+        super::Resync::RestSnapshot { weight, .. } => weight(depth),
+        super::Resync::Resubscribe => 0,
+    }
 }
 
 /// The `REQUEST_WEIGHT` per minute marketfeed allows itself for REST snapshots: 80% of the
 /// venue's per-IP limit (spot 6000, USD-M 2400), leaving room for the application's own
 /// requests from the same IP. The server's `X-MBX-USED-WEIGHT-1M` count is taken in too.
 pub fn snapshot_weight_budget(exchange: Exchange) -> Option<u32> {
-    match exchange {
-        Exchange::Binance => Some(4800),
-        Exchange::BinanceUsdM => Some(1920),
-        _ => None,
+    match exchange.spec().resync {
+        super::Resync::RestSnapshot {
+            budget_per_minute, ..
+        } => Some(budget_per_minute),
+        super::Resync::Resubscribe => None,
     }
 }
 

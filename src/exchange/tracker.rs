@@ -2,7 +2,9 @@
 //! verification. Pure: the caller feeds events and acts on the [`Outcome`]s (fetch a snapshot,
 //! resubscribe, publish the book).
 
-use super::{binance, kraken, poloniex, Decision};
+use super::registry::Sequencer;
+use super::spec::ChecksumSpec;
+use super::{Decision, SnapshotStep};
 use crate::book::{BookError, OrderBook};
 use crate::types::{BookDelta, BookSnapshot, Checksum, Exchange, Symbol};
 use std::fmt;
@@ -11,7 +13,8 @@ use std::fmt;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TrackerConfig {
     /// Keep at most this many levels per side (Kraken: the subscribed depth; Poloniex: 20).
-    /// `None` uses the venue default (Kraken 10, Poloniex 20, Binance unlimited).
+    /// `None` uses the venue default: its spec's default depth where the venue maintains a
+    /// window of levels (Kraken 10, Poloniex 20), unlimited where it snapshots over REST.
     pub depth: Option<usize>,
     /// Kraken v2 checksum precisions `(price_precision, qty_precision)` from the
     /// `instrument` channel. Kraken v1 books learn them from the snapshot's fixed decimals.
@@ -117,13 +120,6 @@ fn fixed_decimals<'a>(
     p.zip(q)
 }
 
-#[derive(Clone, Debug)]
-enum Sequencer {
-    Binance(binance::BinanceSync),
-    Kraken(kraken::KrakenSync),
-    Poloniex(poloniex::PoloniexSync),
-}
-
 /// Tracks one (exchange, symbol) book: sequencing, application, checksums.
 #[derive(Clone, Debug)]
 pub struct BookTracker {
@@ -131,9 +127,14 @@ pub struct BookTracker {
     symbol: Symbol,
     book: OrderBook,
     seq: Sequencer,
+    /// The venue's checksum, where it sends one (from its spec).
+    checksum: Option<ChecksumSpec>,
+    /// The venue fetches snapshots over REST (from its spec): after a failure the caller
+    /// is told to fetch one.
+    rest_snapshot: bool,
     state: SyncState,
     last_update_id: Option<u64>,
-    /// Kraken checksum formatting `(price decimals, qty decimals)`.
+    /// Checksum formatting `(price decimals, qty decimals)`.
     checksum_format: Option<(u32, u32)>,
     fixed_format: bool,
 }
@@ -141,21 +142,8 @@ pub struct BookTracker {
 impl BookTracker {
     /// A tracker for `symbol` on `exchange`.
     pub fn new(exchange: Exchange, symbol: Symbol, config: TrackerConfig) -> Self {
-        let (seq, default_depth) = match exchange {
-            Exchange::Binance => (
-                Sequencer::Binance(binance::BinanceSync::new(binance::Market::Spot)),
-                None,
-            ),
-            Exchange::BinanceUsdM => (
-                Sequencer::Binance(binance::BinanceSync::new(binance::Market::UsdM)),
-                None,
-            ),
-            Exchange::Kraken => (Sequencer::Kraken(kraken::KrakenSync::new()), Some(10)),
-            Exchange::Poloniex => (
-                Sequencer::Poloniex(poloniex::PoloniexSync::new()),
-                Some(poloniex::BOOK_DEPTH),
-            ),
-        };
+        let spec = exchange.spec();
+        let default_depth = spec.depth.window(spec.depth.default);
         let mut book = match config.depth.or(default_depth) {
             Some(d) => OrderBook::with_depth(d),
             None => OrderBook::new(),
@@ -166,7 +154,9 @@ impl BookTracker {
             exchange,
             symbol,
             book,
-            seq,
+            seq: Sequencer::new(exchange),
+            checksum: spec.checksum,
+            rest_snapshot: spec.resync.is_rest_snapshot(),
             state: SyncState::Syncing,
             last_update_id: None,
             checksum_format: config.kraken_precision,
@@ -210,44 +200,27 @@ impl BookTracker {
     pub fn reset(&mut self, reason: ResyncReason) {
         self.book.clear();
         self.last_update_id = None;
-        match &mut self.seq {
-            Sequencer::Binance(s) => s.reset(),
-            Sequencer::Kraken(s) => s.reset(),
-            Sequencer::Poloniex(s) => s.reset(),
-        }
+        self.seq.reset();
         self.state = SyncState::Resyncing(reason);
     }
 
     /// Takes a snapshot (REST for Binance, in-stream for Kraken and Poloniex).
     pub fn on_snapshot(&mut self, snap: BookSnapshot, out: &mut Vec<Outcome>) {
-        let replay = match &mut self.seq {
-            Sequencer::Binance(s) => {
-                let id = snap.seq.last_id.unwrap_or(0);
-                match s.on_snapshot(id) {
-                    binance::SnapshotDecision::Apply { replay, dropped } => {
-                        out.extend(std::iter::repeat_n(Outcome::Stale, dropped));
-                        replay
-                    }
-                    binance::SnapshotDecision::Refetch { .. } => {
-                        out.push(Outcome::FetchSnapshot);
-                        return;
-                    }
-                }
+        let replay = match self.seq.on_snapshot(snap.seq.last_id) {
+            SnapshotStep::Apply { replay, dropped } => {
+                out.extend(std::iter::repeat_n(Outcome::Stale, dropped));
+                replay
             }
-            Sequencer::Kraken(s) => {
-                s.on_snapshot();
-                Vec::new()
-            }
-            Sequencer::Poloniex(s) => {
-                s.on_snapshot(snap.seq.last_id.unwrap_or(0));
-                Vec::new()
+            SnapshotStep::Refetch => {
+                out.push(Outcome::FetchSnapshot);
+                return;
             }
         };
         if let Err(e) = self.book.apply_snapshot(&snap.bids, &snap.asks) {
             self.fail(ResyncReason::Book(e), out);
             return;
         }
-        if self.exchange == Exchange::Kraken && !self.fixed_format {
+        if self.checksum.is_some() && !self.fixed_format {
             // Kraken v1 sends fixed decimals; the snapshot tells us how many.
             self.checksum_format = fixed_decimals(snap.bids.iter().chain(&snap.asks));
         }
@@ -267,25 +240,17 @@ impl BookTracker {
                 break;
             }
         }
-        if let Sequencer::Binance(s) = &mut self.seq {
-            // A gap inside the buffer: what is left is the start of the next sync.
-            replay.for_each(|d| s.buffer(d));
-        }
+        // A gap inside the buffer: what is left is the start of the next sync.
+        replay.for_each(|d| self.seq.buffer(d));
     }
 
     /// Takes an incremental update.
     pub fn on_delta(&mut self, delta: BookDelta, out: &mut Vec<Outcome>) {
-        let decision = match &mut self.seq {
-            Sequencer::Binance(s) => s.decide(&delta.seq),
-            Sequencer::Kraken(s) => s.decide(),
-            Sequencer::Poloniex(s) => s.decide(&delta.seq),
-        };
+        let decision = self.seq.decide(&delta.seq);
         match decision {
             Decision::Apply => {}
             Decision::Buffered { fetch_snapshot } => {
-                if let Sequencer::Binance(s) = &mut self.seq {
-                    s.buffer(delta);
-                }
+                self.seq.buffer(delta);
                 out.push(Outcome::Buffered);
                 if fetch_snapshot {
                     out.push(Outcome::FetchSnapshot);
@@ -302,15 +267,14 @@ impl BookTracker {
             }
             Decision::Gap { expected, received } => {
                 self.fail(ResyncReason::Gap { expected, received }, out);
-                if let Sequencer::Binance(s) = &mut self.seq {
-                    // The delta after the gap is valid data: it starts the new buffer.
-                    s.buffer(delta);
-                }
+                // The delta after the gap is valid data: it starts the new buffer (venues
+                // that buffer).
+                self.seq.buffer(delta);
                 return;
             }
         }
-        if self.exchange == Exchange::Kraken {
-            if delta.checksum.is_none() {
+        if let Some(spec) = self.checksum {
+            if spec.required && delta.checksum.is_none() {
                 // Checksums are always on: never change a Kraken book unverified.
                 self.fail(ResyncReason::MissingChecksum, out);
                 return;
@@ -335,7 +299,8 @@ impl BookTracker {
     }
 
     /// Invalidates the book on the caller's finding (e.g. a contained panic): resets it and
-    /// reports [`Outcome::Resync`], followed by [`Outcome::FetchSnapshot`] on Binance.
+    /// reports [`Outcome::Resync`], followed by [`Outcome::FetchSnapshot`] on venues that
+    /// snapshot over REST (Binance).
     pub fn invalidate(&mut self, reason: ResyncReason, out: &mut Vec<Outcome>) {
         self.fail(reason, out);
     }
@@ -343,21 +308,21 @@ impl BookTracker {
     fn fail(&mut self, reason: ResyncReason, out: &mut Vec<Outcome>) {
         self.reset(reason.clone());
         out.push(Outcome::Resync(reason));
-        if let Sequencer::Binance(s) = &mut self.seq {
-            s.mark_fetch_requested();
+        if self.rest_snapshot {
+            self.seq.mark_fetch_requested();
             out.push(Outcome::FetchSnapshot);
         }
     }
 
     /// Returns false if the book was invalidated.
     fn verify_checksum(&mut self, checksum: Option<Checksum>, out: &mut Vec<Outcome>) -> bool {
-        let Some(sum) = checksum else {
+        let (Some(sum), Some(spec)) = (checksum, self.checksum) else {
             return true;
         };
         // No format learned yet means no level seen yet: the book is empty, and the
         // checksum of an empty book does not depend on the format.
         let (pd, qd) = self.checksum_format.unwrap_or((0, 0));
-        match kraken::checksum(&self.book, pd, qd) {
+        match (spec.compute)(&self.book, pd, qd) {
             Some(computed) if computed == sum.value() => {
                 out.push(Outcome::ChecksumOk);
                 true

@@ -8,6 +8,7 @@ pub mod queue;
 pub mod rest_budget;
 
 use crate::exchange::session::PlanError;
+use crate::exchange::DepthError;
 use crate::types::{Exchange, Symbol, SymbolError};
 use std::fmt;
 
@@ -21,6 +22,8 @@ pub enum EngineError {
     InvalidConfig(String),
     /// A venue subscription the venue would refuse.
     Plan(PlanError),
+    /// A book depth the venue cannot serve (`EngineBuilder::book_depth`).
+    BookDepth(DepthError),
     /// No book for this market (subscribe to it first).
     UnknownMarket(Exchange, Symbol),
     /// The engine has shut down.
@@ -42,6 +45,7 @@ impl fmt::Display for EngineError {
             EngineError::Symbol(e) => write!(f, "{e}"),
             EngineError::InvalidConfig(e) => write!(f, "invalid configuration: {e}"),
             EngineError::Plan(e) => write!(f, "{e}"),
+            EngineError::BookDepth(e) => write!(f, "invalid configuration: {e}"),
             EngineError::UnknownMarket(e, s) => write!(f, "no book for {e}:{s}; subscribe first"),
             EngineError::Stopped => f.write_str("the engine has shut down"),
             EngineError::Start(e) => write!(f, "the engine could not start: {e}"),

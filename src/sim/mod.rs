@@ -22,6 +22,7 @@ mod server;
 mod session;
 mod state;
 mod tls;
+pub mod venues;
 pub mod window;
 mod wsapi;
 

@@ -11,6 +11,7 @@ use super::session::{
     query_param, BinanceRoute, BinanceSession, KrakenSession, PoloniexSession, VenueSession,
 };
 use super::state::{Event, Shared};
+use super::venues::Timer;
 use crate::types::{Exchange, Symbol, TakerSide, Timestamp};
 use actix_web::dev::ServerHandle;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
@@ -55,6 +56,24 @@ pub struct SimConfig {
     pub port: u16,
     /// Market template (seed and mid are varied per symbol).
     pub market: MarketConfig,
+}
+
+impl SimConfig {
+    /// The symbols served on `exchange`.
+    pub fn markets(&self, exchange: Exchange) -> &[Symbol] {
+        super::venues::markets(self, exchange)
+    }
+
+    /// The symbols served on `exchange`, to change (`config.markets_mut(e).push(s)`).
+    pub fn markets_mut(&mut self, exchange: Exchange) -> &mut Vec<Symbol> {
+        super::venues::markets_mut(self, exchange)
+    }
+
+    /// Serves exactly `symbols` on `exchange`.
+    pub fn with_markets(mut self, exchange: Exchange, symbols: Vec<Symbol>) -> Self {
+        *self.markets_mut(exchange) = symbols;
+        self
+    }
 }
 
 impl Default for SimConfig {
@@ -267,30 +286,9 @@ impl Simulator {
     /// from it never reaches a real exchange, whichever venues a test subscribes to (a venue
     /// the simulator does not serve fails to compile here rather than going to production).
     pub fn endpoints(&self) -> Vec<(Exchange, crate::exchange::session::Endpoint)> {
-        use crate::exchange::session::Endpoint;
         Exchange::ALL
             .into_iter()
-            .map(|e| {
-                let endpoint = match e {
-                    Exchange::Binance => Endpoint {
-                        ws: self.binance_ws_base(),
-                        rest: Some(self.binance_rest_base()),
-                    },
-                    Exchange::BinanceUsdM => Endpoint {
-                        ws: self.binance_usdm_ws_base(),
-                        rest: Some(self.binance_usdm_rest_base()),
-                    },
-                    Exchange::Kraken => Endpoint {
-                        ws: self.kraken_ws_url(),
-                        rest: None,
-                    },
-                    Exchange::Poloniex => Endpoint {
-                        ws: self.poloniex_ws_url(),
-                        rest: None,
-                    },
-                };
-                (e, endpoint)
-            })
+            .map(|e| (e, super::venues::endpoint(self, e)))
             .collect()
     }
 
@@ -418,7 +416,7 @@ impl Faults {
 
     /// Kraken: the next update that changes the top 10 carries a wrong checksum.
     pub fn corrupt_checksum(&self, symbol: &Symbol) {
-        self.arm(Exchange::Kraken, symbol, |p| p.corrupt = true);
+        self.arm(super::venues::CHECKSUM_VENUE, symbol, |p| p.corrupt = true);
     }
 
     /// One garbage text frame on every connection of `exchange`.
@@ -579,7 +577,7 @@ fn json_response(status: actix_web::http::StatusCode, body: String) -> HttpRespo
 /// §1.9: `limit` one of 5, 10, 20, 50, 100, 500, 1000).
 async fn binance_depth(req: HttpRequest, shared: Data, exchange: Exchange) -> HttpResponse {
     use actix_web::http::StatusCode;
-    let usdm = exchange == Exchange::BinanceUsdM;
+    let usdm = super::venues::wire(exchange) == super::venues::Wire::Binance { usdm: true };
     let query = req.query_string();
     let Some(symbol) = query_param(query, "symbol").filter(|s| !s.is_empty()) else {
         return json_response(
@@ -738,20 +736,12 @@ async fn ws_loop(
     initial: Vec<String>,
 ) {
     use actix_ws::Message;
-    let period = match venue.exchange() {
-        Exchange::Kraken => shared.config.kraken_heartbeat_interval,
-        Exchange::Poloniex => Duration::from_secs(3600),
-        _ => shared.config.binance_ping_interval,
-    }
-    .max(Duration::from_millis(1));
+    let (timer_kind, period) = super::venues::timer(&shared.config, venue.exchange());
+    let period = period.max(Duration::from_millis(1));
     let mut timer = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     let mut last_pong = Instant::now();
     let mut sent = false;
-    let limit = match venue.exchange() {
-        Exchange::Binance => shared.config.binance_max_incoming_per_sec,
-        Exchange::BinanceUsdM => shared.config.binance_usdm_max_incoming_per_sec,
-        _ => 0,
-    };
+    let limit = super::venues::incoming_limit(&shared.config, venue.exchange());
     let mut incoming =
         (limit > 0).then(|| crate::exchange::session::SendGate::new(limit, Duration::from_secs(1)));
     let mut too_many = false;
@@ -810,16 +800,16 @@ async fn ws_loop(
                     break;
                 }
             }
-            _ = timer.tick() => match venue.exchange() {
-                Exchange::Kraken => {
+            _ = timer.tick() => match timer_kind {
+                Timer::Heartbeat => {
                     if !std::mem::take(&mut sent) && venue.has_subscriptions()
                         && session.text(super::kraken::HEARTBEAT).await.is_err()
                     {
                         break;
                     }
                 }
-                Exchange::Poloniex => {}
-                _ => {
+                Timer::Quiet => {}
+                Timer::Ping => {
                     if last_pong.elapsed() > period * 3 {
                         break;
                     }

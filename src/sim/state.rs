@@ -6,6 +6,7 @@
 use super::history::History;
 use super::market::{MarketConfig, Step, SyntheticMarket, TickLevel};
 use super::server::{SimConfig, SimTrade, TruthBook};
+use super::venues::Wire;
 use super::window::{top, window_diff};
 use super::{binance, kraken, poloniex};
 use crate::types::{Exchange, Symbol, TakerSide};
@@ -132,10 +133,8 @@ impl SimMarket {
     /// A market for `symbol` on `exchange`.
     pub fn new(exchange: Exchange, symbol: Symbol, cfg: MarketConfig) -> Self {
         let market = SyntheticMarket::new(cfg);
-        let update_id = match exchange {
-            Exchange::Kraken => 0,
-            _ => FIRST_UPDATE_ID,
-        };
+        let wire_style = super::venues::wire(exchange);
+        let update_id = wire_style.first_update_id(FIRST_UPDATE_ID);
         let history = History::new(
             update_id,
             side_map(market.bids()),
@@ -143,10 +142,7 @@ impl SimMarket {
             HISTORY_LEVELS,
         );
         let wire = symbol.to_venue(exchange);
-        let key = match exchange {
-            Exchange::Binance | Exchange::BinanceUsdM => wire.to_lowercase(),
-            _ => wire.clone(),
-        };
+        let key = wire_style.key(&wire);
         SimMarket {
             exchange,
             symbol,
@@ -199,26 +195,26 @@ impl SimMarket {
 
     fn price(&self, cfg: &MarketConfig, ticks: i64) -> Decimal {
         let mut d = Decimal::new(ticks, cfg.price_scale);
-        if matches!(self.exchange, Exchange::Binance | Exchange::BinanceUsdM) {
-            d.rescale(binance::DECIMALS);
+        if let Some(decimals) = super::venues::wire(self.exchange).fixed_decimals() {
+            d.rescale(decimals);
         }
         d
     }
 
     fn qty(&self, cfg: &MarketConfig, lots: u64) -> Decimal {
         let mut d = Decimal::new(lots as i64, cfg.qty_scale);
-        if matches!(self.exchange, Exchange::Binance | Exchange::BinanceUsdM) {
-            d.rescale(binance::DECIMALS);
+        if let Some(decimals) = super::venues::wire(self.exchange).fixed_decimals() {
+            d.rescale(decimals);
         }
         d
     }
 
     /// Advances the market one step at `ms` and returns the frames to broadcast.
     pub fn step(&mut self, ms: u64) -> Tick {
-        let frames = match self.exchange {
-            Exchange::Kraken => self.step_kraken(ms),
-            Exchange::Poloniex => self.step_poloniex(ms),
-            _ => self.step_binance(ms),
+        let frames = match super::venues::wire(self.exchange) {
+            Wire::Kraken => self.step_kraken(ms),
+            Wire::Poloniex => self.step_poloniex(ms),
+            Wire::Binance { usdm } => self.step_binance(ms, usdm),
         };
         Tick {
             exchange: self.exchange,
@@ -228,7 +224,7 @@ impl SimMarket {
         }
     }
 
-    fn step_binance(&mut self, ms: u64) -> Frames {
+    fn step_binance(&mut self, ms: u64, usdm: bool) -> Frames {
         let step = self.market.step();
         self.version += 1;
         self.record_trades(&step);
@@ -246,7 +242,7 @@ impl SimMarket {
                 ms,
                 first,
                 self.update_id,
-                (self.exchange == Exchange::BinanceUsdM).then_some(prev),
+                usdm.then_some(prev),
                 &step,
             );
             depth = vec![data; self.copies()];
@@ -440,7 +436,9 @@ impl SimMarket {
         TruthBook {
             bids: bids.map(level).collect(),
             asks: asks.map(level).collect(),
-            update_id: (self.exchange != Exchange::Kraken).then_some(id),
+            update_id: super::venues::wire(self.exchange)
+                .has_update_ids()
+                .then_some(id),
         }
     }
 
@@ -551,14 +549,8 @@ impl Shared {
     /// Builds the markets of `config` and warms them up.
     pub fn new(config: SimConfig) -> Self {
         let mut markets = Vec::new();
-        let venues = [
-            (Exchange::Binance, &config.binance),
-            (Exchange::Kraken, &config.kraken),
-            (Exchange::Poloniex, &config.poloniex),
-            (Exchange::BinanceUsdM, &config.binance_usdm),
-        ];
-        for (v, (exchange, symbols)) in venues.into_iter().enumerate() {
-            for (i, symbol) in symbols.iter().enumerate() {
+        for (v, exchange) in super::venues::SEED_ORDER.into_iter().enumerate() {
+            for (i, symbol) in config.markets(exchange).iter().enumerate() {
                 let cfg = market_config(&config.market, config.seed, v as u64, i as u64);
                 let mut m = SimMarket::new(exchange, symbol.clone(), cfg);
                 for _ in 0..WARM_UP_STEPS {

@@ -11,5 +11,5 @@ pub use event::{
     Trade,
 };
 pub use exchange::{Exchange, UnknownExchange};
-pub use symbol::{Symbol, SymbolError};
+pub use symbol::{Symbol, SymbolError, SymbolStyle};
 pub use time::Timestamp;

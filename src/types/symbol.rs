@@ -20,13 +20,41 @@ const GENERAL_QUOTES: &[&str] = &[
     "RON", "ARS", "MXN", "ZAR", "UAH", "IDR", "EURI",
 ];
 
-/// Binance spot quote assets. Binance lists no plain `USD` quote, so `BTCTUSD` is
-/// unambiguous there.
-const BINANCE_QUOTES: &[&str] = &[
-    "USDT", "USDC", "FDUSD", "TUSD", "BUSD", "USDP", "DAI", "EUR", "GBP", "JPY", "TRY", "BRL",
-    "AUD", "BTC", "ETH", "BNB", "XRP", "DOGE", "DOT", "TRX", "SOL", "PLN", "RON", "ARS", "MXN",
-    "ZAR", "UAH", "IDR", "EURI", "BIDR", "RUB", "NGN", "COP", "CZK", "PAX", "VAI", "BVND",
-];
+/// How a venue writes a symbol on the wire. Each venue's spec names its style
+/// (`VenueSpec::symbol`); [`Symbol::to_venue`] and [`Symbol::from_venue`] follow it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SymbolStyle {
+    /// Base and quote joined without a separator (`BTCUSDT`); read back by splitting off
+    /// one of these quote assets (none or several fitting is an error, never a guess).
+    Concatenated {
+        /// The venue's quote assets.
+        quotes: &'static [&'static str],
+    },
+    /// Base and quote around a separator (`BTC/USD`, `BTC_USDT`).
+    Separated(char),
+}
+
+impl SymbolStyle {
+    /// `symbol` written in this style.
+    pub fn write(self, symbol: &Symbol) -> String {
+        match self {
+            SymbolStyle::Concatenated { .. } => format!("{}{}", symbol.base(), symbol.quote()),
+            SymbolStyle::Separated(sep) => format!("{}{sep}{}", symbol.base(), symbol.quote()),
+        }
+    }
+
+    /// Reads a symbol written in this style.
+    pub fn read(self, wire: &str) -> Result<Symbol, SymbolError> {
+        match self {
+            SymbolStyle::Concatenated { quotes } => split_concatenated(wire, quotes),
+            SymbolStyle::Separated(sep) => match wire.split_once(sep) {
+                Some((b, q)) => Symbol::new(b, q),
+                None => Err(SymbolError::UnknownQuote(wire.to_string())),
+            },
+        }
+    }
+}
 
 /// Why a symbol text could not be understood.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,14 +113,6 @@ fn canonical_asset(code: &str) -> &str {
     match code {
         "XBT" => "BTC",
         "XDG" => "DOGE",
-        other => other,
-    }
-}
-
-fn kraken_v1_asset(code: &str) -> &str {
-    match code {
-        "BTC" => "XBT",
-        "DOGE" => "XDG",
         other => other,
     }
 }
@@ -184,42 +204,15 @@ impl Symbol {
         &self.text[self.dash as usize + 1..]
     }
 
-    /// The venue's own form: Binance `BTCUSDT`, Kraken v2 `BTC/USD`, Poloniex `BTC_USDT`.
+    /// The venue's own form, in the venue's [`SymbolStyle`]: Binance `BTCUSDT`, Kraken v2
+    /// `BTC/USD`, Poloniex `BTC_USDT`.
     pub fn to_venue(&self, exchange: Exchange) -> String {
-        match exchange {
-            Exchange::Binance | Exchange::BinanceUsdM => format!("{}{}", self.base(), self.quote()),
-            Exchange::Kraken => format!("{}/{}", self.base(), self.quote()),
-            Exchange::Poloniex => format!("{}_{}", self.base(), self.quote()),
-        }
-    }
-
-    /// Binance stream-name form, lower case: `btcusdt`.
-    pub fn binance_stream_name(&self) -> String {
-        self.to_venue(Exchange::Binance).to_lowercase()
-    }
-
-    /// Kraken WebSocket v1 form, with legacy asset codes: `XBT/USD`.
-    pub fn to_kraken_v1(&self) -> String {
-        format!(
-            "{}/{}",
-            kraken_v1_asset(self.base()),
-            kraken_v1_asset(self.quote())
-        )
+        exchange.spec().symbol.write(self)
     }
 
     /// Reads a venue's own form back into a normalized symbol.
     pub fn from_venue(exchange: Exchange, wire: &str) -> Result<Symbol, SymbolError> {
-        match exchange {
-            Exchange::Binance | Exchange::BinanceUsdM => split_concatenated(wire, BINANCE_QUOTES),
-            Exchange::Kraken => match wire.split_once('/') {
-                Some((b, q)) => Symbol::new(b, q),
-                None => Err(SymbolError::UnknownQuote(wire.to_string())),
-            },
-            Exchange::Poloniex => match wire.split_once('_') {
-                Some((b, q)) => Symbol::new(b, q),
-                None => Err(SymbolError::UnknownQuote(wire.to_string())),
-            },
-        }
+        exchange.spec().symbol.read(wire)
     }
 }
 
@@ -298,10 +291,13 @@ mod tests {
     fn maps_to_each_venue() {
         let btc = s("BTC-USDT");
         assert_eq!(btc.to_venue(Exchange::Binance), "BTCUSDT");
-        assert_eq!(btc.binance_stream_name(), "btcusdt");
+        assert_eq!(
+            crate::exchange::binance::subscription::stream_symbol(&btc),
+            "btcusdt"
+        );
         assert_eq!(btc.to_venue(Exchange::Poloniex), "BTC_USDT");
         assert_eq!(s("BTC-USD").to_venue(Exchange::Kraken), "BTC/USD");
-        assert_eq!(s("BTC-USD").to_kraken_v1(), "XBT/USD");
+        assert_eq!(crate::exchange::kraken::to_v1(&s("BTC-USD")), "XBT/USD");
         assert_eq!(
             Symbol::from_venue(Exchange::Kraken, "XBT/CHF")
                 .unwrap()

@@ -15,36 +15,45 @@ pub fn sym(s: &str) -> Symbol {
     Symbol::parse(s).unwrap()
 }
 
+/// The markets a test simulator serves: venue and symbol names. Venues not named serve
+/// nothing.
+pub type Markets<'a> = &'a [(Exchange, &'a [&'a str])];
+
 /// A simulator with `names` on `exchange` only.
 pub async fn simulator_for(exchange: Exchange, names: &[&str]) -> Simulator {
-    match exchange {
-        Exchange::Binance => simulator(names, &[], &[]).await,
-        Exchange::Kraken => simulator(&[], names, &[]).await,
-        _ => simulator(&[], &[], names).await,
-    }
+    simulator(&[(exchange, names)]).await
 }
 
-/// A simulator stepping every 5 ms with books of 200 levels.
-pub async fn simulator(binance: &[&str], kraken: &[&str], poloniex: &[&str]) -> Simulator {
-    Simulator::start(sim_config(binance, kraken, poloniex))
+/// The same symbols on each of `venues`.
+pub fn on_each<'a>(venues: &[Exchange], names: &'a [&'a str]) -> Vec<(Exchange, &'a [&'a str])> {
+    venues.iter().map(|&e| (e, names)).collect()
+}
+
+/// A simulator stepping every 5 ms with books of 200 levels, serving `markets`.
+pub async fn simulator(markets: Markets<'_>) -> Simulator {
+    Simulator::start(sim_config(markets))
         .await
         .expect("simulator starts")
 }
 
 /// The configuration behind [`simulator`], for tests that change one knob.
-pub fn sim_config(binance: &[&str], kraken: &[&str], poloniex: &[&str]) -> SimConfig {
-    SimConfig {
+pub fn sim_config(markets: Markets<'_>) -> SimConfig {
+    let mut config = SimConfig {
         seed: 42,
-        binance: binance.iter().map(|s| sym(s)).collect(),
-        kraken: kraken.iter().map(|s| sym(s)).collect(),
-        poloniex: poloniex.iter().map(|s| sym(s)).collect(),
         step_interval: Duration::from_millis(5),
         market: MarketConfig {
             depth: 200,
             ..MarketConfig::default()
         },
         ..SimConfig::default()
+    };
+    for e in Exchange::ALL {
+        config.markets_mut(e).clear();
     }
+    for (e, names) in markets {
+        config.markets_mut(*e).extend(names.iter().map(|s| sym(s)));
+    }
+    config
 }
 
 pub fn engine(sim: &Simulator) -> Engine {

@@ -8,7 +8,9 @@
 mod parse;
 pub mod subscription;
 mod sync;
+mod venue;
 mod wire;
 
 pub use parse::{parse, parse_depth_snapshot, RestError};
 pub use sync::{BinanceSync, Market, SnapshotDecision, DEFAULT_MAX_BUFFER};
+pub use venue::{spot, usdm, QUOTES, STREAMS_PER_REQUEST};

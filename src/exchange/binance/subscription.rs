@@ -38,7 +38,14 @@ pub fn stream_name(symbol: &Symbol, channel: Channel) -> String {
         Channel::AggTrade => "aggTrade",
         Channel::Trade => "trade",
     };
-    format!("{}@{suffix}", symbol.binance_stream_name())
+    format!("{}@{suffix}", stream_symbol(symbol))
+}
+
+/// The symbol as stream names write it, lower case: `btcusdt`.
+pub fn stream_symbol(symbol: &Symbol) -> String {
+    let mut s = format!("{}{}", symbol.base(), symbol.quote());
+    s.make_ascii_lowercase();
+    s
 }
 
 /// A combined-stream URL: `<base>/stream?streams=a/b/c`.

@@ -7,9 +7,16 @@
 mod checksum;
 mod parse;
 pub mod subscription;
+mod symbol;
 mod sync;
+mod venue;
 mod wire;
 
 pub use checksum::{checksum, checksum_string};
 pub use parse::parse;
+pub use symbol::to_v1;
 pub use sync::KrakenSync;
+pub use venue::{
+    connect_plan, drop_symbol, ping, resubscribe_book, sequencer, snapshot_url, subscribe_more,
+    unsubscribe_all, Sequencer, SPEC,
+};

@@ -51,7 +51,7 @@ fn v2_symbols(symbols: &[Symbol]) -> Vec<String> {
 }
 
 fn v1_pairs(symbols: &[Symbol]) -> Vec<String> {
-    symbols.iter().map(Symbol::to_kraken_v1).collect()
+    symbols.iter().map(super::to_v1).collect()
 }
 
 /// v2 `book` subscription with a snapshot first (§3.3, §3.4).

@@ -6,10 +6,15 @@
 mod parse;
 pub mod subscription;
 mod sync;
+mod venue;
 mod wire;
 
 pub use parse::parse;
 pub use sync::PoloniexSync;
+pub use venue::{
+    connect_plan, drop_symbol, ping, resubscribe_book, sequencer, snapshot_url, subscribe_more,
+    unsubscribe_all, Sequencer, SPEC,
+};
 
 /// Levels per side that `book_lv2` maintains.
 pub const BOOK_DEPTH: usize = 20;

@@ -1,0 +1,206 @@
+//! The venue registry: the one place that lists the venues. Every per-venue `match` of the
+//! crate is generated here from one line per venue, so adding a venue is its folder, its
+//! simulator module and one line in `venues!` below.
+//!
+//! A registered module (`kraken`, `binance::spot`, ...) exports the same items:
+//!
+//! | item | what it is |
+//! | --- | --- |
+//! | `SPEC: VenueSpec` | names, hosts, URLs, limits, timers, resync style, depths, checksum, symbol style |
+//! | `parse(frame, received_at)` | one text frame → normalized `Message`s (pure) |
+//! | `connect_plan(endpoint, interest, next_id)` | the URL and the messages of a (re)connection |
+//! | `subscribe_more(added, next_id)` | live subscription on an open connection |
+//! | `resubscribe_book(symbol, depth, next_id)` | messages that bring a fresh in-stream snapshot |
+//! | `drop_symbol(symbol, next_id)` | messages that end a refused symbol's streams |
+//! | `unsubscribe_all(interest, next_id)` | messages sent before a connection is closed |
+//! | `ping(next_id)` | the application keepalive (every `SPEC.keepalive`) |
+//! | `snapshot_url(rest, symbol, depth)` | the REST snapshot URL (`RestSnapshot` venues) |
+//! | `Sequencer`, `sequencer()` | the venue's sync rules, a `Sequence` |
+//!
+//! The checksum, where a venue has one, is part of its spec ([`ChecksumSpec`]).
+//!
+//! [`ChecksumSpec`]: super::spec::ChecksumSpec
+
+use super::session::{ConnectPlan, Endpoint, Interest, PlanError};
+use super::spec::VenueSpec;
+use super::{Decision, Message, ParseError, Sequence, SnapshotStep};
+use crate::types::{BookDelta, SeqIds, Symbol, Timestamp};
+
+macro_rules! venues {
+    ($( $(#[$doc:meta])* $variant:ident => $($venue:ident)::+ ),+ $(,)?) => {
+        /// A venue (exchange and market type). The list is the registry
+        /// (`src/exchange/registry.rs`); what a venue is lives in its [`VenueSpec`]
+        /// ([`Exchange::spec`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
+        pub enum Exchange {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        impl Exchange {
+            /// Every supported venue, in registration order.
+            pub const ALL: [Exchange; venues!(@count $($variant)+)] = [$(Exchange::$variant),+];
+
+            /// What the venue is: names, endpoints, limits, sync style.
+            pub const fn spec(self) -> &'static VenueSpec {
+                match self {
+                    $( Exchange::$variant => &super::$($venue)::+::SPEC, )+
+                }
+            }
+        }
+
+        /// Parses one text frame from `exchange`.
+        pub(crate) fn parse(
+            exchange: Exchange,
+            frame: &str,
+            received_at: Timestamp,
+        ) -> Result<Vec<Message>, ParseError> {
+            match exchange {
+                $( Exchange::$variant => super::$($venue)::+::parse(frame, received_at), )+
+            }
+        }
+
+        /// The plan for a (re)connection carrying `interest`.
+        pub(crate) fn connect_plan(
+            exchange: Exchange,
+            endpoint: &Endpoint,
+            interest: &Interest,
+            next_id: &mut u64,
+        ) -> Result<ConnectPlan, PlanError> {
+            match exchange {
+                $( Exchange::$variant =>
+                    super::$($venue)::+::connect_plan(endpoint, interest, next_id), )+
+            }
+        }
+
+        /// Messages that add `added` to an open connection.
+        pub(crate) fn subscribe_more(
+            exchange: Exchange,
+            added: &Interest,
+            next_id: &mut u64,
+        ) -> Result<Vec<String>, PlanError> {
+            match exchange {
+                $( Exchange::$variant => super::$($venue)::+::subscribe_more(added, next_id), )+
+            }
+        }
+
+        /// Messages that make the venue send a fresh snapshot of one book.
+        pub(crate) fn resubscribe_book(
+            exchange: Exchange,
+            symbol: &Symbol,
+            depth: u32,
+            next_id: &mut u64,
+        ) -> Vec<String> {
+            match exchange {
+                $( Exchange::$variant =>
+                    super::$($venue)::+::resubscribe_book(symbol, depth, next_id), )+
+            }
+        }
+
+        /// Messages that end the subscriptions of a symbol the venue refused.
+        pub(crate) fn drop_symbol(
+            exchange: Exchange,
+            symbol: &Symbol,
+            next_id: &mut u64,
+        ) -> Vec<String> {
+            match exchange {
+                $( Exchange::$variant => super::$($venue)::+::drop_symbol(symbol, next_id), )+
+            }
+        }
+
+        /// Messages that end every subscription of a connection.
+        pub(crate) fn unsubscribe_all(
+            exchange: Exchange,
+            interest: &Interest,
+            next_id: &mut u64,
+        ) -> Vec<String> {
+            match exchange {
+                $( Exchange::$variant =>
+                    super::$($venue)::+::unsubscribe_all(interest, next_id), )+
+            }
+        }
+
+        /// The application-level ping, where the venue wants one.
+        pub(crate) fn ping(exchange: Exchange, next_id: &mut u64) -> Option<String> {
+            match exchange {
+                $( Exchange::$variant => super::$($venue)::+::ping(next_id), )+
+            }
+        }
+
+        /// The REST snapshot URL of one book, where the venue snapshots over REST.
+        pub(crate) fn snapshot_url(
+            exchange: Exchange,
+            rest: &str,
+            symbol: &Symbol,
+            depth: u32,
+        ) -> Option<String> {
+            match exchange {
+                $( Exchange::$variant =>
+                    super::$($venue)::+::snapshot_url(rest, symbol, depth), )+
+            }
+        }
+
+        /// One book's venue sequencer.
+        #[derive(Clone, Debug)]
+        pub(crate) enum Sequencer {
+            $( $variant(super::$($venue)::+::Sequencer), )+
+        }
+
+        impl Sequencer {
+            /// A fresh sequencer for `exchange`, waiting for a snapshot.
+            pub(crate) fn new(exchange: Exchange) -> Sequencer {
+                match exchange {
+                    $( Exchange::$variant => Sequencer::$variant(super::$($venue)::+::sequencer()), )+
+                }
+            }
+
+            /// Decision for one book update.
+            pub(crate) fn decide(&mut self, seq: &SeqIds) -> Decision {
+                match self {
+                    $( Sequencer::$variant(s) => Sequence::decide(s, seq), )+
+                }
+            }
+
+            /// Takes a snapshot with the venue's id `last_id`.
+            pub(crate) fn on_snapshot(&mut self, last_id: Option<u64>) -> SnapshotStep {
+                match self {
+                    $( Sequencer::$variant(s) => Sequence::on_snapshot(s, last_id), )+
+                }
+            }
+
+            /// Keeps a delta until the snapshot arrives (venues that buffer).
+            pub(crate) fn buffer(&mut self, delta: BookDelta) {
+                match self {
+                    $( Sequencer::$variant(s) => Sequence::buffer(s, delta), )+
+                }
+            }
+
+            /// Records that a snapshot request is under way.
+            pub(crate) fn mark_fetch_requested(&mut self) {
+                match self {
+                    $( Sequencer::$variant(s) => Sequence::mark_fetch_requested(s), )+
+                }
+            }
+
+            /// Back to waiting for a snapshot.
+            pub(crate) fn reset(&mut self) {
+                match self {
+                    $( Sequencer::$variant(s) => Sequence::reset(s), )+
+                }
+            }
+        }
+    };
+    (@count) => { 0usize };
+    (@count $head:ident $($tail:ident)*) => { 1usize + venues!(@count $($tail)*) };
+}
+
+venues! {
+    /// Binance spot (`stream.binance.com`, REST `api.binance.com`).
+    Binance => binance::spot,
+    /// Binance USD-M futures (`fstream.binance.com`, REST `fapi.binance.com`).
+    BinanceUsdM => binance::usdm,
+    /// Kraken spot (WebSocket v2; v1 for recorded data).
+    Kraken => kraken,
+    /// Poloniex spot (WebSocket v3).
+    Poloniex => poloniex,
+}
