@@ -255,6 +255,8 @@ pub struct Connection {
     reconnect_at: Option<Instant>,
     last_failure: String,
     events: VecDeque<ConnEvent>,
+    /// The venue's application keepalive period, if it has one.
+    keepalive_every: Option<Duration>,
 }
 
 impl Connection {
@@ -278,6 +280,7 @@ impl Connection {
             reconnect_at: None,
             last_failure: String::new(),
             events: VecDeque::new(),
+            keepalive_every: venue::keepalive(exchange, &mut 0).map(|(_, every)| every),
         }
     }
 
@@ -486,6 +489,8 @@ impl Connection {
             self.events.push_back(ConnEvent::Healthy);
         }
         match frame {
+            // The codec caps single frames too; a codec without a cap is caught here.
+            Frame::Text(b) | Frame::Binary(b) if b.len() > limit => self.too_large(b.len(), now),
             Frame::Text(bytes) => match std::str::from_utf8(bytes) {
                 Ok(text) => self.on_text(text, now, received_at),
                 Err(_) => self.bad_bytes(bytes),
@@ -697,12 +702,6 @@ impl Connection {
         }
     }
 
-    /// The keepalive request and its period, without spending a request id.
-    fn keepalive_period(&self) -> Option<Duration> {
-        let mut scratch = self.next_id;
-        venue::keepalive(self.exchange, &mut scratch).map(|(_, every)| every)
-    }
-
     /// Time passed: reconnects, idle detection, keepalive, a full outbox.
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.phase == Phase::Idle {
@@ -723,11 +722,12 @@ impl Connection {
         if now.saturating_duration_since(link.last_frame) >= idle {
             return self.fail(format!("no data for {idle:?}"), now);
         }
-        let mut id = self.next_id;
-        if let Some((ping, every)) = venue::keepalive(self.exchange, &mut id) {
-            if now.saturating_duration_since(link.last_ping) >= every {
-                link.last_ping = now;
-                self.next_id = id;
+        let due = self
+            .keepalive_every
+            .is_some_and(|every| now.saturating_duration_since(link.last_ping) >= every);
+        if due {
+            link.last_ping = now;
+            if let Some((ping, _)) = venue::keepalive(self.exchange, &mut self.next_id) {
                 self.send(ping, now);
             }
         }
@@ -747,7 +747,7 @@ impl Connection {
                     return pacing;
                 }
                 let idle = Some(link.last_frame + self.config.idle_timeout);
-                let ping = self.keepalive_period().map(|every| link.last_ping + every);
+                let ping = self.keepalive_every.map(|every| link.last_ping + every);
                 let full = link.outbox_full.as_ref().map(|(t, _)| *t);
                 [idle, ping, full, pacing].into_iter().flatten().min()
             }

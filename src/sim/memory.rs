@@ -30,6 +30,12 @@ pub enum ServerFrame {
     Ping(Vec<u8>),
     /// A pong with its payload.
     Pong(Vec<u8>),
+    /// The first fragment of a text message in continuation frames.
+    First(Vec<u8>),
+    /// A middle fragment.
+    Continue(Vec<u8>),
+    /// The last fragment.
+    Last(Vec<u8>),
     /// The closing frame with its reason; nothing follows it.
     Close(String),
 }
@@ -277,6 +283,14 @@ impl MemoryVenue {
         if let Some(m) = self.shared.lock().market_mut(self.exchange, symbol) {
             m.pending.skip = true;
         }
+    }
+
+    /// The whole current book of `symbol` (Kraken and Poloniex clients hold its top).
+    pub fn truth(&self, symbol: &Symbol) -> Option<super::TruthBook> {
+        self.shared
+            .lock()
+            .market(self.exchange, symbol)
+            .map(|m| m.truth())
     }
 
     /// The last update id sent for `symbol` (Kraken: the step number).
