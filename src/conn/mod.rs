@@ -343,8 +343,7 @@ impl Connection {
     }
 
     /// Opens a socket if there is something to subscribe and none is open or opening.
-    fn connect(&mut self, now: Instant) {
-        let _ = now;
+    fn connect(&mut self) {
         if self.phase != Phase::Idle || self.interest.is_empty() {
             return;
         }
@@ -413,33 +412,33 @@ impl Connection {
         generation: u64,
         reason: String,
         terminal: bool,
-        now: Instant,
+        _now: Instant,
     ) {
         if generation == self.generation && self.phase == Phase::Connecting {
-            self.fail_with(reason, terminal, now);
+            self.fail_with(reason, terminal);
         }
     }
 
     /// The socket of `generation` ended.
-    pub fn handle_closed(&mut self, generation: u64, why: Closed, now: Instant) {
+    pub fn handle_closed(&mut self, generation: u64, why: Closed, _now: Instant) {
         if generation != self.generation || !self.is_open() {
             return;
         }
         match why {
-            Closed::Eof => self.fail("connection closed".into(), now),
-            Closed::Protocol(e) => self.fail(format!("protocol error: {e}"), now),
+            Closed::Eof => self.fail("connection closed".into()),
+            Closed::Protocol(e) => self.fail(format!("protocol error: {e}")),
             // One frame over the codec's limit (it does not say by how much).
-            Closed::FrameTooLarge => self.too_large(self.config.max_message_size + 1, now),
+            Closed::FrameTooLarge => self.too_large(self.config.max_message_size + 1),
         }
     }
 
     /// The connection is gone: the books are invalid, the caller drops the socket and asks
     /// for a reconnect (unless shutting down).
-    fn fail(&mut self, reason: String, now: Instant) {
-        self.fail_with(reason, false, now);
+    fn fail(&mut self, reason: String) {
+        self.fail_with(reason, false);
     }
 
-    fn fail_with(&mut self, reason: String, terminal: bool, _now: Instant) {
+    fn fail_with(&mut self, reason: String, terminal: bool) {
         self.generation += 1;
         self.link = None;
         self.plan.clear();
@@ -462,11 +461,11 @@ impl Connection {
     }
 
     /// A message over the limit: report it and reset the connection (never buffer it).
-    fn too_large(&mut self, size: usize, now: Instant) {
+    fn too_large(&mut self, size: usize) {
         let limit = self.config.max_message_size;
         tracing::warn!(exchange = %self.exchange, size, limit, "message too large");
         self.status(FeedStatus::MessageTooLarge { size, limit });
-        self.fail(format!("message too large (over {limit} bytes)"), now);
+        self.fail(format!("message too large (over {limit} bytes)"));
     }
 
     /// A frame of `generation` arrived at `now` (`received_at` on the wall clock, stamped
@@ -490,7 +489,7 @@ impl Connection {
         }
         match frame {
             // The codec caps single frames too; a codec without a cap is caught here.
-            Frame::Text(b) | Frame::Binary(b) if b.len() > limit => self.too_large(b.len(), now),
+            Frame::Text(b) | Frame::Binary(b) if b.len() > limit => self.too_large(b.len()),
             Frame::Text(bytes) => match std::str::from_utf8(bytes) {
                 Ok(text) => self.on_text(text, now, received_at),
                 Err(_) => self.bad_bytes(bytes),
@@ -498,7 +497,7 @@ impl Connection {
             Frame::Binary(bytes) => self.bad_bytes(bytes),
             Frame::First(b) => {
                 if b.len() > limit {
-                    return self.too_large(b.len(), now);
+                    return self.too_large(b.len());
                 }
                 link.partial = Some(b.to_vec());
             }
@@ -506,7 +505,7 @@ impl Connection {
                 if let Some(p) = &mut link.partial {
                     let size = p.len() + b.len();
                     if size > limit {
-                        return self.too_large(size, now);
+                        return self.too_large(size);
                     }
                     p.extend_from_slice(b);
                 }
@@ -515,7 +514,7 @@ impl Connection {
                 if let Some(mut p) = link.partial.take() {
                     let size = p.len() + b.len();
                     if size > limit {
-                        return self.too_large(size, now);
+                        return self.too_large(size);
                     }
                     p.extend_from_slice(b);
                     match String::from_utf8(p) {
@@ -527,7 +526,7 @@ impl Connection {
             // Only the latest ping is answered: a flood cannot grow the outbox.
             Frame::Ping(payload) => link.outbox.answer_ping(payload.to_vec()),
             Frame::Pong => {}
-            Frame::Close(reason) => self.fail(format!("closed by the venue: {reason}"), now),
+            Frame::Close(reason) => self.fail(format!("closed by the venue: {reason}")),
         }
     }
 
@@ -568,7 +567,7 @@ impl Connection {
                     self.reject_symbol(symbol, None, message, now);
                 }
                 Message::Control(Control::ServerShutdown) => {
-                    self.fail("the venue announced a shutdown".into(), now);
+                    self.fail("the venue announced a shutdown".into());
                     return;
                 }
                 Message::Control(other) => {
@@ -643,7 +642,7 @@ impl Connection {
                 }),
             }
         } else {
-            self.connect(now);
+            self.connect();
         }
     }
 
@@ -707,7 +706,7 @@ impl Connection {
         if self.phase == Phase::Idle {
             if self.reconnect_at.is_some_and(|t| now >= t) {
                 self.reconnect_at = None;
-                self.connect(now);
+                self.connect();
             }
             return;
         }
@@ -716,11 +715,11 @@ impl Connection {
         }
         let Some(link) = &mut self.link else { return };
         if let Some((_, reason)) = link.outbox_full.take() {
-            return self.fail(reason, now);
+            return self.fail(reason);
         }
         let idle = self.config.idle_timeout;
         if now.saturating_duration_since(link.last_frame) >= idle {
-            return self.fail(format!("no data for {idle:?}"), now);
+            return self.fail(format!("no data for {idle:?}"));
         }
         let due = self
             .keepalive_every
