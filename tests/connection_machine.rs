@@ -180,7 +180,10 @@ impl Pair {
     }
 
     /// Runs the simulated clock to `ms`, stopping at every deadline of either side.
+    /// Panics when the machine keeps asking for a wake-up in the past that it does not act
+    /// on (the actor would spin on it).
     fn run_until(&mut self, target: u64) {
+        let mut stalled = 0;
         loop {
             self.pump();
             let conn_next = self.conn.poll_timeout().map(|t| self.ms_of(t));
@@ -191,6 +194,12 @@ impl Pair {
             if next > target {
                 break;
             }
+            stalled = if next == self.ms { stalled + 1 } else { 0 };
+            assert!(
+                stalled < 10_000,
+                "stuck at {next} ms: {:?}",
+                self.conn.poll_timeout()
+            );
             self.ms = next;
             self.venue.advance(next);
             let now = self.now();
