@@ -24,6 +24,7 @@
 
 pub mod actors;
 pub mod book;
+pub mod conn;
 pub mod engine;
 pub mod error;
 pub mod exchange;

@@ -1,13 +1,15 @@
-//! The connection actor: one WebSocket to one venue. It parses frames with the venue module
-//! (pure) and routes the results; reconnecting is scheduled by the [`Supervisor`].
+//! The connection actor: one WebSocket to one venue. A thin shell around the pure
+//! [`Connection`] state machine (`crate::conn`): it owns the socket, the writer task and the
+//! timers, feeds the machine what happened (with the time), writes what the machine
+//! transmits and routes what it emits to the book actors, the feeds and the
+//! [`Supervisor`], which schedules reconnects.
 
 use super::book::BookActor;
 use super::messages::*;
 use super::net;
 use super::supervisor::Supervisor;
-use crate::exchange::outbox::{Outbox, Outgoing, OUTBOX_SPARE};
-use crate::exchange::session::{self, Endpoint, Interest};
-use crate::exchange::{self, Control, Message};
+use crate::conn::{Closed, ConnConfig, ConnEvent, Connection, Frame, Outgoing};
+use crate::exchange::session::Endpoint;
 use crate::net::Transport;
 use crate::runtime::events::{FeedEvent, FeedStatus};
 use crate::runtime::hub::{Hub, Targets};
@@ -16,10 +18,14 @@ use actix::prelude::*;
 use awc::ws;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
+
+/// Messages handed to the writer task and not yet written. Small: the machine chooses
+/// what goes next (the pong for the latest ping, a request) when the socket has room.
+const WRITE_AHEAD: usize = 2;
 
 /// Frames tagged with the connection generation they belong to.
 enum WsEvent {
@@ -31,74 +37,58 @@ impl actix::Message for WsEvent {
     type Result = ();
 }
 
-/// The actor's side of the writer task: the shared [`Outbox`] and its wake-up.
-struct Writer {
-    outbox: Arc<Mutex<Outbox>>,
-    wake: Arc<Notify>,
+/// The writer task wrote one message of `generation`'s socket (there is room again).
+struct Written;
+
+impl actix::Message for Written {
+    type Result = ();
+}
+
+/// One open socket: the writer task's queue, the reading stream, and the writer's end.
+struct Socket {
+    generation: u64,
+    tx: mpsc::Sender<ws::Message>,
+    stream: SpawnHandle,
     done: Option<oneshot::Receiver<()>>,
 }
 
-impl Writer {
-    fn with<R>(&self, f: impl FnOnce(&mut Outbox) -> R) -> R {
-        let r = f(&mut self.outbox.lock().unwrap_or_else(|e| e.into_inner()));
-        self.wake.notify_one();
-        r
-    }
-}
-
-impl Drop for Writer {
-    /// The connection is given up (or shut down): the writer sends what a close asked
-    /// for, or just the closing frame, and ends.
-    fn drop(&mut self) {
-        self.with(Outbox::abandon);
-    }
-}
-
-/// Sends what the outbox holds, each message (but the close) when the venue's gate has
-/// room, until the closing frame went out or the socket failed.
+/// Writes what it is handed, in order, until the closing frame went out or the socket
+/// failed; when the actor lets go of the socket without one, it sends the closing frame.
 async fn write_loop<S>(
     mut sink: S,
-    outbox: Arc<Mutex<Outbox>>,
-    wake: Arc<Notify>,
-    mut gate: session::SendGate,
+    mut rx: mpsc::Receiver<ws::Message>,
+    written: Recipient<Written>,
     done: oneshot::Sender<()>,
 ) where
     S: futures_util::Sink<ws::Message> + Unpin,
 {
-    let lock = || outbox.lock().unwrap_or_else(|e| e.into_inner());
-    loop {
-        let (empty, close_next) = {
-            let o = lock();
-            (o.is_empty(), o.next_is_close())
-        };
-        if empty {
-            if lock().is_closed() {
-                break;
-            }
-            // A notify sent since the check left a permit: no wake-up is lost.
-            wake.notified().await;
-            continue;
-        }
-        if !close_next {
-            if let Err(wait) = gate.try_send(Instant::now()) {
-                actix_rt::time::sleep(wait).await;
-                continue;
-            }
-        }
-        // Chosen now, when the gate opens: the pong for the latest ping, a request.
-        let Some(next) = lock().pop() else { continue };
-        let message = match next {
-            Outgoing::Text(t) => ws::Message::Text(t.into()),
-            Outgoing::Pong(p) => ws::Message::Pong(p.into()),
-            Outgoing::Close => ws::Message::Close(Some(ws::CloseCode::Normal.into())),
-        };
+    let mut closed = false;
+    while let Some(message) = rx.recv().await {
         let last = matches!(message, ws::Message::Close(_));
-        if sink.send(message).await.is_err() || last {
+        if sink.send(message).await.is_err() {
+            closed = true;
             break;
         }
+        if last {
+            closed = true;
+            break;
+        }
+        written.do_send(Written);
+    }
+    if !closed {
+        let close = ws::Message::Close(Some(ws::CloseCode::Normal.into()));
+        let _ = sink.send(close).await;
     }
     let _ = sink.close().await;
     let _ = done.send(());
+}
+
+fn to_ws(message: Outgoing) -> ws::Message {
+    match message {
+        Outgoing::Text(t) => ws::Message::Text(t.into()),
+        Outgoing::Pong(p) => ws::Message::Pong(p.into()),
+        Outgoing::Close => ws::Message::Close(Some(ws::CloseCode::Normal.into())),
+    }
 }
 
 /// One venue connection.
@@ -106,31 +96,16 @@ pub struct ConnectionActor {
     exchange: Exchange,
     /// Which of the venue's connections this is (a venue with a stream cap has several).
     shard: usize,
-    endpoint: Endpoint,
     transport: Transport,
-    interest: Interest,
+    machine: Connection,
     books: HashMap<Symbol, Addr<BookActor>>,
     hub: Arc<Hub>,
     supervisor: Addr<Supervisor>,
-    generation: u64,
-    writer: Option<Writer>,
-    stream: Option<SpawnHandle>,
-    connected: bool,
-    connecting: bool,
-    healthy_sent: bool,
-    shutting_down: bool,
-    next_id: u64,
-    last_frame: Instant,
-    last_ping: Instant,
-    partial: Option<Vec<u8>>,
-    /// A request was refused by the full outbox: the connection is reset at the next tick.
-    outbox_full: Option<String>,
-    /// Largest message accepted, one frame or assembled from continuations.
-    max_message_size: usize,
+    socket: Option<Socket>,
+    /// The wake-up asked of the runtime for the machine's next timeout.
+    timer: Option<(Instant, SpawnHandle)>,
     status_targets: Targets,
     trade_targets: HashMap<Symbol, Targets>,
-    /// Why the connection was last lost (reported with the reconnect schedule).
-    last_failure: String,
 }
 
 impl ConnectionActor {
@@ -146,47 +121,26 @@ impl ConnectionActor {
         ConnectionActor {
             exchange,
             shard,
-            endpoint,
             transport,
-            interest: Interest {
-                books: Vec::new(),
-                trades: Vec::new(),
-                book_depth,
-            },
+            machine: Connection::new(exchange, endpoint, book_depth),
             books: HashMap::new(),
             hub,
             supervisor,
-            generation: 0,
-            writer: None,
-            stream: None,
-            connected: false,
-            connecting: false,
-            healthy_sent: false,
-            shutting_down: false,
-            next_id: 0,
-            last_frame: Instant::now(),
-            last_ping: Instant::now(),
-            partial: None,
-            outbox_full: None,
-            max_message_size: crate::engine::DEFAULT_MAX_MESSAGE_SIZE,
+            socket: None,
+            timer: None,
             status_targets: Targets::default(),
             trade_targets: HashMap::new(),
-            last_failure: String::new(),
         }
     }
 
     /// Sets the largest WebSocket message accepted (one frame or assembled).
     pub(crate) fn with_max_message_size(mut self, bytes: usize) -> Self {
-        self.max_message_size = bytes;
+        let config = ConnConfig {
+            max_message_size: bytes,
+            ..ConnConfig::for_exchange(self.exchange)
+        };
+        self.machine = self.machine.with_config(config);
         self
-    }
-
-    /// A message over the limit: report it and reset the connection (never buffer it).
-    fn too_large(&mut self, size: usize, ctx: &mut Context<Self>) {
-        let limit = self.max_message_size;
-        tracing::warn!(exchange = %self.exchange, size, limit, "message too large");
-        self.status(FeedStatus::MessageTooLarge { size, limit });
-        self.fail(format!("message too large (over {limit} bytes)"), ctx);
     }
 
     fn status(&mut self, status: FeedStatus) {
@@ -194,81 +148,146 @@ impl ConnectionActor {
             .send_status(&self.hub, self.exchange, None, status);
     }
 
-    /// The venue does not list `symbol`: leave it out of every later (re)subscription,
-    /// unsubscribe where the venue had accepted it (Binance), and tell its book, or the
-    /// trade subscribers when it has no book. Other symbols are untouched.
-    fn reject_symbol(&mut self, symbol: &Symbol, code: Option<i64>, message: String) {
-        if !self.forget_symbol(symbol) {
+    /// Acts on everything the machine emitted, writes what it may transmit now, lets go of
+    /// a socket it gave up, and asks for a wake-up at its next timeout.
+    fn drive(&mut self, ctx: &mut Context<Self>) {
+        while let Some(event) = self.machine.poll_event() {
+            self.route(event, ctx);
+        }
+        let now = Instant::now();
+        if let Some(socket) = &self.socket {
+            while socket.tx.capacity() > 0 {
+                let Some(message) = self.machine.poll_transmit(now) else {
+                    break;
+                };
+                let _ = socket.tx.try_send(to_ws(message));
+            }
+        }
+        if self
+            .socket
+            .as_ref()
+            .is_some_and(|s| s.generation != self.machine.generation())
+        {
+            self.drop_socket(ctx);
+        }
+        self.schedule(now, ctx);
+    }
+
+    /// A wake-up at the machine's next timeout, unless an earlier one is already set. While
+    /// the writer is full, a past deadline (the send gate's) waits for its [`Written`].
+    fn schedule(&mut self, now: Instant, ctx: &mut Context<Self>) {
+        let Some(at) = self.machine.poll_timeout() else {
             return;
-        }
-        match self.books.get(symbol) {
-            Some(book) => book.do_send(Reject { code, message }),
-            None => {
-                tracing::warn!(exchange = %self.exchange, %symbol, %message, "symbol rejected by the venue");
-                // Only trades were asked for: tell the feeds through the symbol's cache.
-                let status = FeedStatus::Rejected { code, message };
-                self.trade_targets
-                    .entry(symbol.clone())
-                    .or_default()
-                    .send_status(&self.hub, self.exchange, Some(symbol), status);
-            }
-        }
-    }
-
-    /// Removes `symbol` from the interest (and unsubscribes it where the venue needs that).
-    /// Returns false when it was not subscribed.
-    fn forget_symbol(&mut self, symbol: &Symbol) -> bool {
-        let before = self.interest.books.len() + self.interest.trades.len();
-        self.interest.books.retain(|s| s != symbol);
-        self.interest.trades.retain(|s| s != symbol);
-        if before == self.interest.books.len() + self.interest.trades.len() {
-            return false;
-        }
-        if self.connected {
-            for m in session::drop_symbol(self.exchange, symbol, &mut self.next_id) {
-                self.send(m);
-            }
-        }
-        true
-    }
-
-    fn send(&mut self, text: String) {
-        if let Some(w) = &self.writer {
-            if let Err(e) = w.with(|o| o.push_text(text)) {
-                self.outbox_full.get_or_insert_with(|| e.to_string());
-            }
-        }
-    }
-
-    fn connect(&mut self, ctx: &mut Context<Self>) {
-        if self.shutting_down || self.connecting || self.connected || self.interest.is_empty() {
-            return;
-        }
-        let plan = match session::connect_plan(
-            self.exchange,
-            &self.endpoint,
-            &self.interest,
-            &mut self.next_id,
-        ) {
-            Ok(p) => p,
-            Err(e) => {
-                // A configuration the venue would refuse: retrying cannot help.
-                tracing::error!(exchange = %self.exchange, error = %e, "cannot connect");
-                self.status(FeedStatus::VenueError {
-                    code: None,
-                    message: e.to_string(),
-                });
-                return;
-            }
         };
-        self.connecting = true;
-        self.generation += 1;
-        let generation = self.generation;
-        self.status(FeedStatus::Connecting);
-        tracing::info!(exchange = %self.exchange, url = %plan.url, "connecting");
+        let writer_full = self.socket.as_ref().is_some_and(|s| s.tx.capacity() == 0);
+        if writer_full && at <= now {
+            return;
+        }
+        if self.timer.as_ref().is_some_and(|(t, _)| *t <= at) {
+            return;
+        }
+        if let Some((_, h)) = self.timer.take() {
+            ctx.cancel_future(h);
+        }
+        let h = ctx.run_later(at.saturating_duration_since(now), |act, ctx| {
+            act.timer = None;
+            act.machine.handle_timeout(Instant::now());
+            act.drive(ctx);
+        });
+        self.timer = Some((at, h));
+    }
+
+    /// Stops reading the socket; the writer sends the closing frame and ends.
+    fn drop_socket(&mut self, ctx: &mut Context<Self>) {
+        if let Some(socket) = self.socket.take() {
+            ctx.cancel_future(socket.stream);
+        }
+    }
+
+    fn route(&mut self, event: ConnEvent, ctx: &mut Context<Self>) {
+        match event {
+            ConnEvent::Open { url, generation } => self.open(url, generation, ctx),
+            ConnEvent::Up => {
+                for book in self.books.values() {
+                    book.do_send(ConnectionChange::Up);
+                }
+            }
+            ConnEvent::BooksUp(symbols) => {
+                for symbol in &symbols {
+                    if let Some(book) = self.books.get(symbol) {
+                        book.do_send(ConnectionChange::Up);
+                    }
+                }
+            }
+            ConnEvent::Healthy => self.supervisor.do_send(ConnectionHealthy {
+                exchange: self.exchange,
+                shard: self.shard,
+            }),
+            ConnEvent::Lost { reason, terminal } => {
+                self.drop_socket(ctx);
+                for book in self.books.values() {
+                    book.do_send(ConnectionChange::Down {
+                        reason: reason.clone(),
+                        terminal,
+                    });
+                }
+                self.supervisor.do_send(ConnectionFailed {
+                    exchange: self.exchange,
+                    shard: self.shard,
+                    reason,
+                    terminal,
+                });
+            }
+            ConnEvent::Status(status) => self.status(status),
+            ConnEvent::Market(MarketEvent::Snapshot(s)) => {
+                if let Some(book) = self.books.get(&s.meta.symbol) {
+                    book.do_send(BookInput::Snapshot(s));
+                }
+            }
+            ConnEvent::Market(MarketEvent::Delta(d)) => {
+                if let Some(book) = self.books.get(&d.meta.symbol) {
+                    book.do_send(BookInput::Delta(d));
+                }
+            }
+            ConnEvent::Market(MarketEvent::Trade(t)) => {
+                let targets = self.trade_targets.entry(t.meta.symbol.clone()).or_default();
+                targets.refresh(&self.hub, self.exchange, Some(&t.meta.symbol));
+                if !targets.trades.is_empty() {
+                    let event = FeedEvent::Trade(Arc::new(t));
+                    for e in &targets.trades {
+                        e.deliver(event.clone());
+                    }
+                }
+            }
+            ConnEvent::Market(_) => {}
+            ConnEvent::Precision { symbol, price, qty } => {
+                if let Some(book) = self.books.get(&symbol) {
+                    book.do_send(SetPrecision { price, qty });
+                }
+            }
+            ConnEvent::Rejected {
+                symbol,
+                code,
+                message,
+            } => match self.books.get(&symbol) {
+                Some(book) => book.do_send(Reject { code, message }),
+                None => {
+                    tracing::warn!(exchange = %self.exchange, %symbol, %message, "symbol rejected by the venue");
+                    // Only trades were asked for: tell the feeds through the symbol's cache.
+                    let status = FeedStatus::Rejected { code, message };
+                    self.trade_targets
+                        .entry(symbol.clone())
+                        .or_default()
+                        .send_status(&self.hub, self.exchange, Some(&symbol), status);
+                }
+            },
+        }
+    }
+
+    /// Opens the socket the machine asked for and tells it how that went.
+    fn open(&mut self, url: String, generation: u64, ctx: &mut Context<Self>) {
         let client = self.transport.client(Duration::from_secs(10));
-        let url = plan.url.clone();
-        let max_frame = self.max_message_size;
+        let max_frame = self.machine.max_message_size();
         let span = tracing::info_span!("connect", exchange = %self.exchange, generation);
         let fut = async move {
             client
@@ -281,240 +300,60 @@ impl ConnectionActor {
         }
         .instrument(span);
         ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
-            if generation != act.generation || act.shutting_down {
-                return;
-            }
-            act.connecting = false;
             match result {
                 Ok(framed) => {
+                    if !act.machine.handle_connected(generation, Instant::now()) {
+                        // An attempt nobody waits for any more (shut down meanwhile).
+                        return;
+                    }
                     let (sink, frames) = framed.split();
                     let (done_tx, done_rx) = oneshot::channel();
-                    // Paced under the venue's incoming-message limit (Binance disconnects
-                    // above 5 per second, pongs and SUBSCRIBE included); the closing frame
-                    // is never held back. Bounded: room for the plan and as many again.
-                    let gate = session::SendGate::for_exchange(act.exchange);
-                    let outbox =
-                        Arc::new(Mutex::new(Outbox::new(plan.messages.len() + OUTBOX_SPARE)));
-                    let wake = Arc::new(Notify::new());
-                    actix_rt::spawn(write_loop(
-                        sink,
-                        outbox.clone(),
-                        wake.clone(),
-                        gate,
-                        done_tx,
-                    ));
-                    act.outbox_full = None;
-                    act.writer = Some(Writer {
-                        outbox,
-                        wake,
-                        done: Some(done_rx),
-                    });
+                    let (tx, rx) = mpsc::channel(WRITE_AHEAD);
+                    actix_rt::spawn(write_loop(sink, rx, ctx.address().recipient(), done_tx));
                     let frames = net::YieldEach::new(frames);
                     let tagged = frames.map(move |r| WsEvent::Frame(generation, r)).chain(
                         futures_util::stream::once(async move { WsEvent::Closed(generation) }),
                     );
-                    act.stream = Some(ctx.add_stream(tagged));
-                    act.connected = true;
-                    act.healthy_sent = false;
-                    act.last_frame = Instant::now();
-                    act.last_ping = Instant::now();
-                    for m in plan.messages {
-                        act.send(m);
-                    }
-                    tracing::info!(exchange = %act.exchange, "connected");
-                    act.status(FeedStatus::Connected);
-                    for book in act.books.values() {
-                        book.do_send(ConnectionChange::Up);
-                    }
+                    let stream = ctx.add_stream(tagged);
+                    act.socket = Some(Socket {
+                        generation,
+                        tx,
+                        stream,
+                        done: Some(done_rx),
+                    });
                 }
-                Err(e) => act.fail_with(e.reason, e.terminal, ctx),
+                Err(e) => act.machine.handle_connect_failed(
+                    generation,
+                    e.reason,
+                    e.terminal,
+                    Instant::now(),
+                ),
             }
+            act.drive(ctx);
         }));
     }
 
-    /// The connection is gone: invalidate books, tell the supervisor (which answers with
-    /// the reconnect schedule, see the `Reconnect` handler).
-    fn fail(&mut self, reason: String, ctx: &mut Context<Self>) {
-        self.fail_with(reason, false, ctx);
-    }
-
-    /// [`fail`](Self::fail); `terminal` when retrying cannot succeed (reported as
-    /// [`FeedStatus::Failed`], no reconnect).
-    fn fail_with(&mut self, reason: String, terminal: bool, ctx: &mut Context<Self>) {
-        self.generation += 1;
-        if let Some(h) = self.stream.take() {
-            ctx.cancel_future(h);
-        }
-        self.writer = None;
-        self.connected = false;
-        self.connecting = false;
-        self.partial = None;
-        if self.shutting_down {
-            return;
-        }
-        tracing::warn!(exchange = %self.exchange, %reason, "connection lost");
-        for book in self.books.values() {
-            book.do_send(ConnectionChange::Down {
-                reason: reason.clone(),
-                terminal,
-            });
-        }
-        if terminal {
-            self.status(FeedStatus::Failed {
-                reason: reason.clone(),
-            });
-        }
-        self.last_failure = reason.clone();
-        self.supervisor.do_send(ConnectionFailed {
-            exchange: self.exchange,
-            shard: self.shard,
-            reason,
-            terminal,
-        });
-    }
-
-    fn on_text(&mut self, text: &str, ctx: &mut Context<Self>) {
-        let now = Timestamp::now();
-        let messages = match exchange::parse(self.exchange, text, now) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(exchange = %self.exchange, error = %e, "bad frame");
-                self.status(FeedStatus::BadFrame(Arc::new(e)));
-                return;
-            }
-        };
-        for message in messages {
-            match message {
-                Message::Market(MarketEvent::Snapshot(s)) => {
-                    if let Some(book) = self.books.get(&s.meta.symbol) {
-                        book.do_send(BookInput::Snapshot(s));
-                    }
-                }
-                Message::Market(MarketEvent::Delta(d)) => {
-                    if let Some(book) = self.books.get(&d.meta.symbol) {
-                        book.do_send(BookInput::Delta(d));
-                    }
-                }
-                Message::Market(MarketEvent::Trade(t)) => {
-                    let targets = self.trade_targets.entry(t.meta.symbol.clone()).or_default();
-                    targets.refresh(&self.hub, self.exchange, Some(&t.meta.symbol));
-                    if !targets.trades.is_empty() {
-                        let event = FeedEvent::Trade(Arc::new(t));
-                        for e in &targets.trades {
-                            e.deliver(event.clone());
-                        }
-                    }
-                }
-                Message::Market(_) => {}
-                Message::Control(Control::Instrument {
-                    symbol,
-                    price_precision,
-                    qty_precision,
-                }) => {
-                    if let Some(book) = self.books.get(&symbol) {
-                        book.do_send(SetPrecision {
-                            price: price_precision,
-                            qty: qty_precision,
-                        });
-                    }
-                }
-                Message::Control(Control::Error { code, message, .. }) => {
-                    tracing::warn!(exchange = %self.exchange, ?code, %message, "venue error");
-                    self.status(FeedStatus::VenueError { code, message });
-                }
-                Message::Control(Control::Rejected { symbol, message }) => {
-                    self.reject_symbol(&symbol, None, message);
-                }
-                Message::Control(Control::ServerShutdown) => {
-                    self.fail("the venue announced a shutdown".into(), ctx);
-                    return;
-                }
-                Message::Control(other) => {
-                    tracing::trace!(exchange = %self.exchange, ?other, "control");
-                }
-            }
-        }
-    }
-
-    fn on_frame(&mut self, frame: ws::Frame, ctx: &mut Context<Self>) {
+    fn on_frame(&mut self, generation: u64, frame: ws::Frame) {
         use actix_http::ws::Item;
-        use awc::ws::Frame;
+        use awc::ws::Frame as F;
+        let now = Instant::now();
+        let at = Timestamp::now();
+        let m = &mut self.machine;
         match frame {
-            Frame::Text(bytes) => match std::str::from_utf8(&bytes) {
-                Ok(text) => self.on_text(text, ctx),
-                Err(_) => self.bad_bytes(&bytes),
-            },
-            Frame::Binary(bytes) => self.bad_bytes(&bytes),
-            Frame::Continuation(item) => match item {
-                Item::FirstText(b) | Item::FirstBinary(b) => {
-                    if b.len() > self.max_message_size {
-                        return self.too_large(b.len(), ctx);
-                    }
-                    self.partial = Some(b.to_vec())
-                }
-                Item::Continue(b) => {
-                    if let Some(p) = &mut self.partial {
-                        let size = p.len() + b.len();
-                        if size > self.max_message_size {
-                            return self.too_large(size, ctx);
-                        }
-                        p.extend_from_slice(&b);
-                    }
-                }
-                Item::Last(b) => {
-                    if let Some(mut p) = self.partial.take() {
-                        let size = p.len() + b.len();
-                        if size > self.max_message_size {
-                            return self.too_large(size, ctx);
-                        }
-                        p.extend_from_slice(&b);
-                        match String::from_utf8(p) {
-                            Ok(text) => self.on_text(&text, ctx),
-                            Err(e) => self.bad_bytes(e.as_bytes()),
-                        }
-                    }
-                }
-            },
-            Frame::Ping(payload) => {
-                // Only the latest ping is answered: a flood cannot grow the outbox.
-                if let Some(w) = &self.writer {
-                    w.with(|o| o.answer_ping(payload.to_vec()));
-                }
+            F::Text(b) => m.handle_frame(generation, Frame::Text(&b), now, at),
+            F::Binary(b) => m.handle_frame(generation, Frame::Binary(&b), now, at),
+            F::Continuation(Item::FirstText(b) | Item::FirstBinary(b)) => {
+                m.handle_frame(generation, Frame::First(&b), now, at)
             }
-            Frame::Pong(_) => {}
-            Frame::Close(reason) => self.fail(format!("closed by the venue: {reason:?}"), ctx),
-        }
-    }
-
-    fn bad_bytes(&mut self, bytes: &[u8]) {
-        let text = String::from_utf8_lossy(bytes);
-        let e = exchange::ParseError::new(
-            self.exchange,
-            exchange::ParseErrorKind::UnknownMessage,
-            &text,
-        );
-        self.status(FeedStatus::BadFrame(Arc::new(e)));
-    }
-
-    fn tick(&mut self, ctx: &mut Context<Self>) {
-        if !self.connected {
-            return;
-        }
-        if let Some(reason) = self.outbox_full.take() {
-            self.fail(reason, ctx);
-            return;
-        }
-        let idle = session::idle_timeout(self.exchange);
-        if self.last_frame.elapsed() > idle {
-            self.fail(format!("no data for {idle:?}"), ctx);
-            return;
-        }
-        let mut id = self.next_id;
-        if let Some((ping, every)) = session::keepalive(self.exchange, &mut id) {
-            if self.last_ping.elapsed() >= every {
-                self.next_id = id;
-                self.last_ping = Instant::now();
-                self.send(ping);
+            F::Continuation(Item::Continue(b)) => {
+                m.handle_frame(generation, Frame::Continue(&b), now, at)
+            }
+            F::Continuation(Item::Last(b)) => m.handle_frame(generation, Frame::Last(&b), now, at),
+            F::Ping(b) => m.handle_frame(generation, Frame::Ping(&b), now, at),
+            F::Pong(_) => m.handle_frame(generation, Frame::Pong, now, at),
+            F::Close(reason) => {
+                let reason = format!("{reason:?}");
+                m.handle_frame(generation, Frame::Close(&reason), now, at)
             }
         }
     }
@@ -524,8 +363,12 @@ impl Actor for ConnectionActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        ctx.run_interval(Duration::from_secs(1), |act, ctx| act.tick(ctx));
-        self.connect(ctx);
+        // A safety net under the exact wake-ups (a deadline held back by a full writer).
+        ctx.run_interval(Duration::from_secs(1), |act, ctx| {
+            act.machine.handle_timeout(Instant::now());
+            act.drive(ctx);
+        });
+        self.drive(ctx);
     }
 
     fn stopped(&mut self, _ctx: &mut Context<Self>) {
@@ -537,32 +380,19 @@ impl Actor for ConnectionActor {
 
 impl StreamHandler<WsEvent> for ConnectionActor {
     fn handle(&mut self, event: WsEvent, ctx: &mut Context<Self>) {
+        let now = Instant::now();
         match event {
-            WsEvent::Frame(g, Ok(frame)) if g == self.generation => {
-                self.last_frame = Instant::now();
-                if !self.healthy_sent {
-                    self.healthy_sent = true;
-                    self.supervisor.do_send(ConnectionHealthy {
-                        exchange: self.exchange,
-                        shard: self.shard,
-                    });
-                }
-                self.on_frame(frame, ctx);
+            WsEvent::Frame(g, Ok(frame)) => self.on_frame(g, frame),
+            WsEvent::Frame(g, Err(awc::error::WsProtocolError::Overflow)) => {
+                self.machine.handle_closed(g, Closed::FrameTooLarge, now)
             }
-            WsEvent::Frame(g, Err(awc::error::WsProtocolError::Overflow))
-                if g == self.generation =>
-            {
-                // One frame over `max_frame_size` (the codec does not say by how much).
-                self.too_large(self.max_message_size + 1, ctx)
+            WsEvent::Frame(g, Err(e)) => {
+                self.machine
+                    .handle_closed(g, Closed::Protocol(e.to_string()), now)
             }
-            WsEvent::Frame(g, Err(e)) if g == self.generation => {
-                self.fail(format!("protocol error: {e}"), ctx)
-            }
-            WsEvent::Closed(g) if g == self.generation => {
-                self.fail("connection closed".into(), ctx)
-            }
-            _ => {}
+            WsEvent::Closed(g) => self.machine.handle_closed(g, Closed::Eof, now),
         }
+        self.drive(ctx);
     }
 
     fn finished(&mut self, _ctx: &mut Context<Self>) {
@@ -570,70 +400,44 @@ impl StreamHandler<WsEvent> for ConnectionActor {
     }
 }
 
+impl Handler<Written> for ConnectionActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Written, ctx: &mut Context<Self>) {
+        self.drive(ctx);
+    }
+}
+
 impl Handler<AddInterest> for ConnectionActor {
     type Result = ();
 
     fn handle(&mut self, msg: AddInterest, ctx: &mut Context<Self>) {
-        let mut added = Interest {
-            books: Vec::new(),
-            trades: Vec::new(),
-            book_depth: self.interest.book_depth,
-        };
+        let mut books = Vec::with_capacity(msg.books.len());
         for (symbol, addr) in msg.books {
-            if !self.interest.books.contains(&symbol) {
-                self.interest.books.push(symbol.clone());
-                added.books.push(symbol.clone());
-            }
-            self.books.insert(symbol, addr);
+            self.books.insert(symbol.clone(), addr);
+            books.push(symbol);
         }
-        for symbol in msg.trades {
-            if !self.interest.trades.contains(&symbol) {
-                self.interest.trades.push(symbol.clone());
-                added.trades.push(symbol);
-            }
-        }
-        if added.is_empty() {
-            return;
-        }
-        if self.connected {
-            for symbol in &added.books {
-                if let Some(book) = self.books.get(symbol) {
-                    book.do_send(ConnectionChange::Up);
-                }
-            }
-            match session::subscribe_more(self.exchange, &added, &mut self.next_id) {
-                Ok(messages) => messages.into_iter().for_each(|m| self.send(m)),
-                Err(e) => self.status(FeedStatus::VenueError {
-                    code: None,
-                    message: e.to_string(),
-                }),
-            }
-        } else {
-            self.connect(ctx);
-        }
+        self.machine.add_interest(books, msg.trades, Instant::now());
+        self.drive(ctx);
     }
 }
 
 impl Handler<Resubscribe> for ConnectionActor {
     type Result = ();
 
-    fn handle(&mut self, msg: Resubscribe, _ctx: &mut Context<Self>) {
-        if self.connected {
-            let depth = self.interest.book_depth;
-            for m in session::resubscribe_book(self.exchange, &msg.symbol, depth, &mut self.next_id)
-            {
-                self.send(m);
-            }
-        }
+    fn handle(&mut self, msg: Resubscribe, ctx: &mut Context<Self>) {
+        self.machine.resubscribe(&msg.symbol, Instant::now());
+        self.drive(ctx);
     }
 }
 
 impl Handler<DropSymbol> for ConnectionActor {
     type Result = ();
 
-    fn handle(&mut self, msg: DropSymbol, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, msg: DropSymbol, ctx: &mut Context<Self>) {
         // The book already knows (it saw the refusal itself).
-        self.forget_symbol(&msg.symbol);
+        self.machine.drop_symbol(&msg.symbol, Instant::now());
+        self.drive(ctx);
     }
 }
 
@@ -641,15 +445,9 @@ impl Handler<Reconnect> for ConnectionActor {
     type Result = ();
 
     fn handle(&mut self, msg: Reconnect, ctx: &mut Context<Self>) {
-        if self.shutting_down {
-            return;
-        }
-        self.status(FeedStatus::Disconnected {
-            reason: self.last_failure.clone(),
-            retry_in: Some(msg.delay),
-            attempt: msg.attempt,
-        });
-        ctx.run_later(msg.delay, |act, ctx| act.connect(ctx));
+        self.machine
+            .reconnect_after(msg.delay, msg.attempt, Instant::now());
+        self.drive(ctx);
     }
 }
 
@@ -657,20 +455,14 @@ impl Handler<Shutdown> for ConnectionActor {
     type Result = ResponseActFuture<Self, ()>;
 
     fn handle(&mut self, _: Shutdown, ctx: &mut Context<Self>) -> Self::Result {
-        self.shutting_down = true;
+        self.machine.shutdown(Instant::now());
         let mut done = None;
-        if let Some(mut w) = self.writer.take() {
-            for m in session::unsubscribe_all(self.exchange, &self.interest, &mut self.next_id) {
-                let _ = w.with(|o| o.push_text(m));
-            }
-            w.with(Outbox::close);
-            done = w.done.take();
-            // Dropping the sender lets the writer flush, close the socket and finish.
+        if let Some(socket) = &mut self.socket {
+            done = socket.done.take();
+            // Nothing more is read; the unsubscribes and the closing frame go out paced.
+            ctx.cancel_future(socket.stream);
         }
-        if let Some(h) = self.stream.take() {
-            ctx.cancel_future(h);
-        }
-        self.connected = false;
+        self.drive(ctx);
         Box::pin(
             async move {
                 if let Some(done) = done {

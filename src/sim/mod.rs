@@ -17,6 +17,7 @@ pub mod binance;
 pub mod history;
 pub mod kraken;
 pub mod market;
+pub mod memory;
 pub mod poloniex;
 mod server;
 mod session;
