@@ -204,3 +204,73 @@ venues! {
     /// Poloniex spot (WebSocket v3).
     Poloniex => poloniex,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What one venue's spec says agrees with what its registered module does.
+    #[test]
+    fn every_spec_agrees_with_its_module() {
+        let btc = Symbol::parse("BTC-USDT").unwrap();
+        for e in Exchange::ALL {
+            let spec = e.spec();
+            assert_eq!(spec.name.parse::<Exchange>(), Ok(e));
+            assert_eq!(spec.name.to_uppercase().parse::<Exchange>(), Ok(e));
+            for alias in spec.aliases {
+                assert_eq!(alias.parse::<Exchange>(), Ok(e), "{alias}");
+            }
+            assert!(
+                spec.depth.allowed.contains(spec.depth.default),
+                "{e}: default depth"
+            );
+            assert_eq!(spec.keepalive.is_some(), ping(e, &mut 0).is_some(), "{e}");
+            let rest = spec.resync.is_rest_snapshot();
+            assert_eq!(rest, spec.rest_url.is_some(), "{e}: REST base");
+            assert_eq!(
+                rest,
+                snapshot_url(e, "https://rest.example", &btc, spec.depth.default).is_some(),
+                "{e}: snapshot URL"
+            );
+            assert_eq!(
+                crate::replay::venue_of_url(spec.ws_url),
+                Some(e),
+                "{e}: its own host"
+            );
+            let wire = btc.to_venue(e);
+            assert_eq!(Symbol::from_venue(e, &wire), Ok(btc.clone()), "{e}: {wire}");
+        }
+        assert!("okx".parse::<Exchange>().is_err());
+    }
+
+    /// TC0..TC7: depths each venue can and cannot serve (`EngineBuilder::book_depth`).
+    #[test]
+    fn depths_are_checked_against_the_spec() {
+        let ok = |e: Exchange, d: u32| e.spec().depth.check(e, d).is_ok();
+        assert!(ok(Exchange::Kraken, 25), "TC0");
+        assert!(!ok(Exchange::Kraken, 7), "TC1");
+        assert!(ok(Exchange::Binance, 5000), "TC2");
+        assert!(
+            !ok(Exchange::Binance, 0) && !ok(Exchange::Binance, 5001),
+            "TC3"
+        );
+        assert!(ok(Exchange::BinanceUsdM, 500), "TC4");
+        assert!(
+            !ok(Exchange::BinanceUsdM, 5000),
+            "TC5: USD-M serves at most 1000"
+        );
+        assert!(
+            ok(Exchange::Poloniex, 20) && !ok(Exchange::Poloniex, 10),
+            "TC6"
+        );
+        let e = Exchange::Kraken.spec().depth.check(Exchange::Kraken, 7);
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "kraken: book depth 7 is not one of 10, 25, 100, 500, 1000",
+            "TC7"
+        );
+        // The tracker keeps the venue's window, or everything on REST-snapshot venues.
+        assert_eq!(Exchange::Kraken.spec().depth.window(25), Some(25));
+        assert_eq!(Exchange::Binance.spec().depth.window(1000), None);
+    }
+}

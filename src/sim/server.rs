@@ -499,18 +499,8 @@ async fn binance_ws_by_host(
     body: web::Payload,
     shared: Data,
 ) -> actix_web::Result<HttpResponse> {
-    if request_host(&req).starts_with("fstream.") {
-        binance_ws(
-            req,
-            body,
-            shared,
-            Exchange::BinanceUsdM,
-            BinanceRoute::Public,
-        )
-        .await
-    } else {
-        binance_ws(req, body, shared, Exchange::Binance, BinanceRoute::All).await
-    }
+    let (exchange, route) = super::venues::binance_by_host(&request_host(&req));
+    binance_ws(req, body, shared, exchange, route).await
 }
 
 async fn binance_ws(

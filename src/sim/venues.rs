@@ -143,6 +143,18 @@ pub(crate) fn incoming_limit(config: &SimConfig, exchange: Exchange) -> usize {
     }
 }
 
+/// Which Binance flavour and route a production host's unrouted `/stream` serves: the
+/// legacy USD-M path (book data only, as the venue serves it since 2026-04) on
+/// `fstream.binance.com`, spot everywhere else.
+pub(crate) fn binance_by_host(host: &str) -> (Exchange, super::session::BinanceRoute) {
+    use super::session::BinanceRoute;
+    if host.starts_with("fstream.") {
+        (Exchange::BinanceUsdM, BinanceRoute::Public)
+    } else {
+        (Exchange::Binance, BinanceRoute::All)
+    }
+}
+
 /// The venue whose books carry checksums the simulator can corrupt
 /// ([`Faults::corrupt_checksum`](super::Faults::corrupt_checksum)).
 pub(crate) const CHECKSUM_VENUE: Exchange = Exchange::Kraken;
