@@ -1,10 +1,8 @@
 //! The connection actor: one WebSocket to one venue. It parses frames with the venue module
-//! (pure) and routes the results; reconnecting is scheduled by the [`Supervisor`].
+//! (pure) and routes the results; reconnecting is scheduled by the supervisor.
 
-use super::book::BookActor;
 use super::messages::*;
 use super::net;
-use super::supervisor::Supervisor;
 use crate::exchange::outbox::{Outbox, Outgoing, OUTBOX_SPARE};
 use crate::exchange::session::{self, Endpoint, Interest};
 use crate::exchange::{self, Control, Message};
@@ -109,9 +107,9 @@ pub struct ConnectionActor {
     endpoint: Endpoint,
     transport: Transport,
     interest: Interest,
-    books: HashMap<Symbol, Addr<BookActor>>,
+    books: HashMap<Symbol, BookHandle>,
     hub: Arc<Hub>,
-    supervisor: Addr<Supervisor>,
+    supervisor: SupervisorLink,
     generation: u64,
     writer: Option<Writer>,
     stream: Option<SpawnHandle>,
@@ -141,7 +139,7 @@ impl ConnectionActor {
         transport: Transport,
         book_depth: u32,
         hub: Arc<Hub>,
-        supervisor: Addr<Supervisor>,
+        supervisor: SupervisorLink,
     ) -> Self {
         ConnectionActor {
             exchange,
@@ -264,6 +262,7 @@ impl ConnectionActor {
         self.connecting = true;
         self.generation += 1;
         let generation = self.generation;
+        let planned = self.interest.clone();
         self.status(FeedStatus::Connecting);
         tracing::info!(exchange = %self.exchange, url = %plan.url, "connecting");
         let client = self.transport.client(Duration::from_secs(10));
@@ -320,6 +319,34 @@ impl ConnectionActor {
                     act.last_ping = Instant::now();
                     for m in plan.messages {
                         act.send(m);
+                    }
+                    // Books and streams added while the connection was opening are not in
+                    // the plan: subscribe them now.
+                    let late = Interest {
+                        books: act
+                            .interest
+                            .books
+                            .iter()
+                            .filter(|s| !planned.books.contains(s))
+                            .cloned()
+                            .collect(),
+                        trades: act
+                            .interest
+                            .trades
+                            .iter()
+                            .filter(|s| !planned.trades.contains(s))
+                            .cloned()
+                            .collect(),
+                        book_depth: act.interest.book_depth,
+                    };
+                    if !late.is_empty() {
+                        match session::subscribe_more(act.exchange, &late, &mut act.next_id) {
+                            Ok(messages) => messages.into_iter().for_each(|m| act.send(m)),
+                            Err(e) => act.status(FeedStatus::VenueError {
+                                code: None,
+                                message: e.to_string(),
+                            }),
+                        }
                     }
                     tracing::info!(exchange = %act.exchange, "connected");
                     act.status(FeedStatus::Connected);
@@ -653,10 +680,39 @@ impl Handler<Reconnect> for ConnectionActor {
     }
 }
 
-impl Handler<Shutdown> for ConnectionActor {
+impl Handler<RemoveInterest> for ConnectionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: RemoveInterest, _ctx: &mut Context<Self>) {
+        let mut gone = Interest {
+            books: Vec::new(),
+            trades: Vec::new(),
+            book_depth: self.interest.book_depth,
+        };
+        for symbol in msg.books {
+            self.books.remove(&symbol);
+            if let Some(i) = self.interest.books.iter().position(|s| *s == symbol) {
+                gone.books.push(self.interest.books.remove(i));
+            }
+        }
+        for symbol in msg.trades {
+            self.trade_targets.remove(&symbol);
+            if let Some(i) = self.interest.trades.iter().position(|s| *s == symbol) {
+                gone.trades.push(self.interest.trades.remove(i));
+            }
+        }
+        if self.connected {
+            for m in super::release::unsubscribe(self.exchange, &gone, &mut self.next_id) {
+                self.send(m);
+            }
+        }
+    }
+}
+
+impl Handler<Stop> for ConnectionActor {
     type Result = ResponseActFuture<Self, ()>;
 
-    fn handle(&mut self, _: Shutdown, ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, _: Stop, ctx: &mut Context<Self>) -> Self::Result {
         self.shutting_down = true;
         let mut done = None;
         if let Some(mut w) = self.writer.take() {
