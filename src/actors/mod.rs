@@ -3,10 +3,12 @@
 //! * [`ConnectionActor`]: one per venue connection (awc WebSocket); parses frames with the
 //!   venue module and routes book messages to book actors, trades to subscribers.
 //! * [`BookActor`]: one per (exchange, symbol); owns a [`BookTracker`](crate::BookTracker),
-//!   fetches Binance REST snapshots, asks its connection to resubscribe on Kraken/Poloniex,
-//!   publishes views, deltas, best bid/ask and status.
+//!   fetches Binance REST snapshots through its snapshot fetcher (`snapshot.rs`), asks its
+//!   connection to resubscribe on Kraken/Poloniex, publishes views, deltas, best bid/ask and
+//!   status, and greets a feed that arrives while it is live with its current state.
 //! * [`Supervisor`]: registry of connections, books and subscribers; reconnects failed
-//!   connections with capped exponential backoff and jitter.
+//!   connections with capped exponential backoff and jitter; releases the books and streams
+//!   no feed wants any more (and closes a connection left with none).
 //! * [`SubscriberActor`]: one per subscription; flushes throttled views, forwards to a
 //!   `Recipient`, and unregisters when the consumer goes away.
 //!
