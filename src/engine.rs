@@ -26,9 +26,9 @@
 //! }
 //! ```
 
-use crate::actors::messages::BookQuery;
+use crate::actors::messages::{BookQuery, Stop};
 use crate::actors::supervisor::{
-    EngineConfig, Query, ShutdownAll, Subscribe, SubscribeRecipient, Supervisor, Unsubscribe,
+    EngineConfig, Query, Subscribe, SubscribeRecipient, Supervisor, Unsubscribe,
 };
 use crate::exchange::session::Endpoint;
 use crate::runtime::backoff::Backoff;
@@ -339,7 +339,7 @@ impl Engine {
     /// Unsubscribes and closes every connection, stops every actor and arbiter, and closes
     /// every feed (their `recv` returns `None`).
     pub async fn shutdown(&self) {
-        let _ = self.supervisor.send(ShutdownAll).await;
+        let _ = self.supervisor.send(Stop).await;
     }
 
     /// The supervisor actor, for applications that embed the actor system.

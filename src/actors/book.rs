@@ -1,19 +1,20 @@
 //! The book actor: one per (exchange, symbol). Owns the [`BookTracker`]; everything it
 //! decides comes from the pure tracker, the actor only does the I/O the decisions ask for.
 
-use super::connection::ConnectionActor;
 use super::messages::*;
+use super::snapshot::{Replies, SnapshotFetcher};
 use crate::book::BookView;
-use crate::exchange::session::{self, Endpoint};
-use crate::exchange::{binance, BookTracker, Outcome, ResyncReason, SyncState, TrackerConfig};
-use crate::runtime::backoff::{unit_jitter, Backoff, SplitMix64};
-use crate::runtime::events::{BestBidAsk, BookState, BookUpdate, FeedEvent, FeedStatus};
-use crate::runtime::hub::{Hub, Targets};
-use crate::runtime::rest_budget::RestBudget;
+use crate::exchange::{binance, BookTracker, Outcome, SyncState, TrackerConfig};
+use crate::runtime::events::{
+    BestBidAsk, BookState, BookUpdate, FeedEvent, FeedStatus, StatusEvent, StreamKind,
+};
+use crate::runtime::hub::{Entry, Hub, Targets};
 use crate::types::{BookDelta, BookSnapshot, Exchange, Level, Meta, SeqIds, Symbol, Timestamp};
 use actix::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
+
+pub use super::messages::BookSettings;
 
 /// Binance: how long a book whose connection is up waits for its first diff before it
 /// fetches the snapshot anyway. A quiet market gets its book without waiting for a trade,
@@ -21,43 +22,18 @@ use std::time::Duration;
 /// out through the snapshot's `-1121 Invalid symbol.`
 const QUIET_SNAPSHOT_AFTER: Duration = Duration::from_secs(2);
 
-/// Settings a book actor needs.
-#[derive(Clone, Debug)]
-pub struct BookSettings {
-    /// Venue endpoint (REST snapshots for Binance).
-    pub endpoint: Endpoint,
-    /// Levels kept per side (Kraken: the subscribed depth).
-    pub depth: Option<usize>,
-    /// Snapshot retry schedule.
-    pub backoff: Backoff,
-    /// Levels asked for in a REST snapshot (Binance).
-    pub snapshot_depth: u32,
-    /// The venue's REST weight budget, shared by its books (Binance).
-    pub rest_budget: Option<Arc<RestBudget>>,
-    /// The TLS client configuration and host overrides.
-    pub(crate) transport: crate::net::Transport,
-    /// Deadline of one whole REST snapshot request, headers and body (Binance). A venue
-    /// that drips the body is cut off, reported as `SnapshotFailed` and asked again.
-    pub snapshot_timeout: Duration,
-    /// Per-side level cap (`None`: [`crate::exchange::DEFAULT_MAX_LEVELS`]).
-    pub max_levels: Option<usize>,
-}
-
 /// One book.
 pub struct BookActor {
     exchange: Exchange,
     symbol: Symbol,
     tracker: BookTracker,
-    settings: BookSettings,
-    connection: Addr<ConnectionActor>,
+    connection: ConnectionLink,
     hub: Arc<Hub>,
     targets: Targets,
-    client: Option<awc::Client>,
-    fetching: bool,
-    fetch_failures: u32,
+    /// REST snapshots (Binance).
+    fetcher: SnapshotFetcher,
     published_state: Option<BookState>,
     last_top: (Option<Level>, Option<Level>),
-    rng: SplitMix64,
     last_received: Timestamp,
     /// Set when the venue does not list the symbol: (code, message). Terminal.
     rejected: Option<(Option<i64>, String)>,
@@ -71,7 +47,7 @@ impl BookActor {
         exchange: Exchange,
         symbol: Symbol,
         settings: BookSettings,
-        connection: Addr<ConnectionActor>,
+        connection: ConnectionLink,
         hub: Arc<Hub>,
     ) -> Self {
         let config = TrackerConfig {
@@ -85,18 +61,14 @@ impl BookActor {
             .fold(exchange as u64, |a, b| a.wrapping_mul(31) ^ u64::from(b));
         BookActor {
             tracker: BookTracker::new(exchange, symbol.clone(), config),
+            fetcher: SnapshotFetcher::new(exchange, symbol.clone(), settings, seed),
             exchange,
             symbol,
-            settings,
             connection,
             hub,
-            targets: Targets::default(),
-            client: None,
-            fetching: false,
-            fetch_failures: 0,
+            targets: Targets::greeting(),
             published_state: None,
             last_top: (None, None),
-            rng: SplitMix64::new(seed),
             last_received: Timestamp::default(),
             rejected: None,
             failed: None,
@@ -113,11 +85,92 @@ impl BookActor {
         match self.tracker.state() {
             SyncState::Syncing => BookState::Syncing,
             SyncState::Live => BookState::Live,
-            SyncState::Resyncing(r) => BookState::Resyncing(r.to_string()),
+            SyncState::Resyncing(r) => BookState::Resyncing(r.into()),
+        }
+    }
+
+    /// The status event that reports `state`.
+    fn status_of(&self, state: BookState) -> FeedStatus {
+        match state {
+            BookState::Syncing => FeedStatus::Syncing,
+            BookState::Live => FeedStatus::Live,
+            BookState::Resyncing(reason) => FeedStatus::Resyncing { reason },
+            BookState::Rejected(message) => FeedStatus::Rejected {
+                code: self.rejected.as_ref().and_then(|r| r.0),
+                message,
+            },
+            BookState::Failed(reason) => FeedStatus::Failed { reason },
+        }
+    }
+
+    /// Refreshes the cached feeds; a feed that appeared since the last refresh is sent the
+    /// book's current state first (before any later change reaches it).
+    fn refresh(&mut self) {
+        self.targets
+            .refresh(&self.hub, self.exchange, Some(&self.symbol));
+        let fresh = self.targets.take_fresh();
+        if !fresh.is_empty() {
+            self.greet(&fresh);
+        }
+    }
+
+    /// Sends new feeds the state last published (a later change follows as usual) and,
+    /// when live, the current view, full snapshot and best bid/ask they asked for.
+    fn greet(&self, feeds: &[Arc<Entry>]) {
+        let state = self.published_state.clone().unwrap_or_else(|| self.state());
+        let live = state == BookState::Live && matches!(self.tracker.state(), SyncState::Live);
+        let status = FeedEvent::Status(Arc::new(StatusEvent {
+            exchange: self.exchange,
+            symbol: Some(self.symbol.clone()),
+            status: self.status_of(state.clone()),
+            at: Timestamp::now(),
+        }));
+        let (ex, sym) = (self.exchange, Some(&self.symbol));
+        for e in feeds {
+            tracing::debug!(exchange = %self.exchange, symbol = %self.symbol, feed = e.id, %state, "greeting a new feed");
+            if e.wants(ex, sym, StreamKind::Status) {
+                e.deliver(status.clone());
+            }
+            if !live {
+                continue;
+            }
+            if e.wants(ex, sym, StreamKind::Book) {
+                e.deliver(FeedEvent::Book(Arc::new(self.view(e.depth, state.clone()))));
+            }
+            if e.wants(ex, sym, StreamKind::Deltas) {
+                e.deliver(FeedEvent::Snapshot(Arc::new(self.full_snapshot())));
+            }
+            if e.wants(ex, sym, StreamKind::BestBidAsk) {
+                e.deliver(FeedEvent::BestBidAsk(Arc::new(self.best_bid_ask())));
+            }
+        }
+    }
+
+    fn view(&self, depth: usize, state: BookState) -> BookUpdate {
+        BookUpdate {
+            exchange: self.exchange,
+            symbol: self.symbol.clone(),
+            view: self.tracker.book().top(depth),
+            last_update_id: self.tracker.last_update_id(),
+            state,
+            received_at: self.last_received,
+            published_at: Timestamp::now(),
+        }
+    }
+
+    fn best_bid_ask(&self) -> BestBidAsk {
+        BestBidAsk {
+            exchange: self.exchange,
+            symbol: self.symbol.clone(),
+            bid: self.tracker.book().best_bid(),
+            ask: self.tracker.book().best_ask(),
+            last_update_id: self.tracker.last_update_id(),
+            received_at: self.last_received,
         }
     }
 
     fn status(&mut self, status: FeedStatus) {
+        self.refresh();
         self.targets
             .send_status(&self.hub, self.exchange, Some(&self.symbol), status);
     }
@@ -127,25 +180,17 @@ impl BookActor {
         if self.published_state.as_ref() == Some(&state) {
             return;
         }
+        // Feeds new since the last refresh get the state published before this change.
+        self.refresh();
         self.published_state = Some(state.clone());
-        let status = match state {
-            BookState::Syncing => FeedStatus::Syncing,
-            BookState::Live => FeedStatus::Live,
-            BookState::Resyncing(reason) => FeedStatus::Resyncing { reason },
-            BookState::Rejected(message) => FeedStatus::Rejected {
-                code: self.rejected.as_ref().and_then(|r| r.0),
-                message,
-            },
-            BookState::Failed(reason) => FeedStatus::Failed { reason },
-        };
+        let status = self.status_of(state);
         tracing::debug!(exchange = %self.exchange, symbol = %self.symbol, ?status, "book state");
         self.status(status);
     }
 
     /// Publishes the book after it changed.
     fn publish_book(&mut self, delta: Option<BookDelta>, snapshot: bool) {
-        self.targets
-            .refresh(&self.hub, self.exchange, Some(&self.symbol));
+        self.refresh();
         let t = &self.targets;
         if !t.deltas.is_empty() {
             let event = if snapshot {
@@ -162,15 +207,7 @@ impl BookActor {
         let state = self.state();
         if !t.book.is_empty() {
             let max_depth = t.book.iter().map(|e| e.depth).max().unwrap_or(10);
-            let full = Arc::new(BookUpdate {
-                exchange: self.exchange,
-                symbol: self.symbol.clone(),
-                view: self.tracker.book().top(max_depth),
-                last_update_id: self.tracker.last_update_id(),
-                state: state.clone(),
-                received_at: self.last_received,
-                published_at: Timestamp::now(),
-            });
+            let full = Arc::new(self.view(max_depth, state));
             for e in &t.book {
                 let update = if e.depth >= max_depth {
                     full.clone()
@@ -190,14 +227,7 @@ impl BookActor {
             );
             if top != self.last_top || snapshot {
                 self.last_top = top;
-                let event = FeedEvent::BestBidAsk(Arc::new(BestBidAsk {
-                    exchange: self.exchange,
-                    symbol: self.symbol.clone(),
-                    bid: top.0,
-                    ask: top.1,
-                    last_update_id: self.tracker.last_update_id(),
-                    received_at: self.last_received,
-                }));
+                let event = FeedEvent::BestBidAsk(Arc::new(self.best_bid_ask()));
                 for e in &t.bbo {
                     e.deliver(event.clone());
                 }
@@ -240,9 +270,7 @@ impl BookActor {
                     tracing::warn!(exchange = %self.exchange, symbol = %self.symbol, %reason, "resync");
                     self.publish_state_change();
                     if !self.exchange.spec().resync.is_rest_snapshot() {
-                        self.connection.do_send(Resubscribe {
-                            symbol: self.symbol.clone(),
-                        });
+                        self.connection.resubscribe(self.symbol.clone());
                     }
                 }
                 _ => {}
@@ -276,8 +304,10 @@ impl BookActor {
                 .unwrap_or_else(|| "panic".to_owned());
             tracing::error!(exchange = %self.exchange, symbol = %self.symbol, panic = %what, "book tracker panicked; resyncing");
             out.clear();
-            self.tracker
-                .invalidate(ResyncReason::Internal(format!("panic: {what}")), &mut out);
+            self.tracker.invalidate(
+                crate::exchange::ResyncReason::Internal(format!("panic: {what}")),
+                &mut out,
+            );
         }
         out
     }
@@ -289,117 +319,19 @@ impl BookActor {
         }
         tracing::warn!(exchange = %self.exchange, symbol = %self.symbol, %message, "symbol rejected by the venue");
         self.rejected = Some((code, message));
-        self.fetching = false;
+        self.fetcher.forget();
         self.publish_state_change();
     }
 
     fn fetch_snapshot(&mut self, ctx: &mut Context<Self>) {
-        if self.fetching || self.rejected.is_some() {
+        if self.rejected.is_some() {
             return;
         }
-        let depth = self.settings.snapshot_depth;
-        let Some(url) =
-            session::snapshot_url(self.exchange, &self.settings.endpoint, &self.symbol, depth)
-        else {
-            return;
+        let replies = Replies {
+            fetched: ctx.address().recipient(),
+            throttled: ctx.address().recipient(),
         };
-        let weight = session::snapshot_weight(self.exchange, depth);
-        let timeout = self.settings.snapshot_timeout;
-        let budget = self.settings.rest_budget.clone();
-        self.fetching = true;
-        let delay = if self.fetch_failures == 0 {
-            Duration::ZERO
-        } else {
-            self.settings
-                .backoff
-                .delay(self.fetch_failures, unit_jitter(self.rng.next_u64()))
-        };
-        let client = self
-            .client
-            .get_or_insert_with(|| self.settings.transport.client(Duration::from_secs(10)))
-            .clone();
-        let addr = ctx.address();
-        tracing::debug!(exchange = %self.exchange, symbol = %self.symbol, %url, ?delay, "fetching snapshot");
-        let span =
-            tracing::info_span!("snapshot", exchange = %self.exchange, symbol = %self.symbol);
-        actix_rt::spawn(tracing::Instrument::instrument(
-            async move {
-                if !delay.is_zero() {
-                    actix_rt::time::sleep(delay).await;
-                }
-                // Wait for the venue's weight budget (shared by its books: the weight is
-                // counted per IP) rather than risk a 429 and then a ban.
-                let mut sent_ms = Timestamp::now().as_unix_millis();
-                if let Some(b) = &budget {
-                    while let Err(until) = b.acquire(weight, sent_ms) {
-                        let retry_in = Duration::from_millis(until.saturating_sub(sent_ms));
-                        addr.do_send(SnapshotThrottled { retry_in });
-                        actix_rt::time::sleep(retry_in).await;
-                        sent_ms = Timestamp::now().as_unix_millis();
-                    }
-                }
-                let request = async {
-                    let transport = |e: String| FetchError::Transport(e);
-                    let mut resp = client
-                        .get(&url)
-                        .send()
-                        .await
-                        .map_err(|e| transport(e.to_string()))?;
-                    if let Some(b) = &budget {
-                        take_in_limits(b, &resp, sent_ms);
-                    }
-                    let body = resp
-                        .body()
-                        .limit(32 * 1024 * 1024)
-                        .await
-                        .map_err(|e| transport(e.to_string()))?;
-                    let text =
-                        String::from_utf8(body.to_vec()).map_err(|e| transport(e.to_string()))?;
-                    if resp.status().is_success() {
-                        Ok(text)
-                    } else {
-                        Err(FetchError::Venue(binance::RestError::parse(
-                            resp.status().as_u16(),
-                            &text,
-                        )))
-                    }
-                };
-                let result = actix_rt::time::timeout(timeout, request)
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(FetchError::Transport(format!(
-                            "snapshot request timed out after {timeout:?}"
-                        )))
-                    });
-                addr.do_send(SnapshotFetched {
-                    result,
-                    received_at: Timestamp::now(),
-                });
-            },
-            span,
-        ));
-    }
-}
-
-/// Feeds a REST answer's weight headers to the venue's budget: the server's count of the
-/// minute, and the `Retry-After` of a 429 (slow down) or 418 (IP banned).
-fn take_in_limits(budget: &RestBudget, resp: &awc::ClientResponse<impl Sized>, sent_ms: u64) {
-    let now_ms = Timestamp::now().as_unix_millis();
-    let header = |name: &str| {
-        resp.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-    };
-    if let Some(used) = header("X-MBX-USED-WEIGHT-1M") {
-        budget.observe_used(used, sent_ms, now_ms);
-    }
-    // Without a Retry-After, hold for a minute (the weight window).
-    let until = now_ms + header("Retry-After").map_or(60_000, |s| s.saturating_mul(1_000));
-    match resp.status().as_u16() {
-        429 => budget.on_too_many_requests(until),
-        418 => budget.on_banned(until),
-        _ => {}
+        self.fetcher.request(replies);
     }
 }
 
@@ -426,8 +358,7 @@ impl Handler<BookInput> for BookActor {
             }
             BookInput::Delta(d) => {
                 self.last_received = d.meta.received_at;
-                self.targets
-                    .refresh(&self.hub, self.exchange, Some(&self.symbol));
+                self.refresh();
                 let copy = (!self.targets.deltas.is_empty()).then(|| d.clone());
                 let out = self.guarded(|t, out| t.on_delta(d, out));
                 self.act_on(&out, copy, ctx);
@@ -440,16 +371,14 @@ impl Handler<SnapshotFetched> for BookActor {
     type Result = ();
 
     fn handle(&mut self, msg: SnapshotFetched, ctx: &mut Context<Self>) {
-        self.fetching = false;
+        self.fetcher.answered();
         if self.rejected.is_some() {
             return;
         }
         let result = match msg.result {
             Err(FetchError::Venue(e)) if e.is_unknown_symbol() => {
                 self.reject(e.code, e.message);
-                self.connection.do_send(DropSymbol {
-                    symbol: self.symbol.clone(),
-                });
+                self.connection.drop_symbol(self.symbol.clone());
                 return;
             }
             other => other.map_err(|e| e.to_string()),
@@ -466,15 +395,15 @@ impl Handler<SnapshotFetched> for BookActor {
                 // A snapshot the book refused (or one too old to bridge the buffer) is a
                 // failed fetch too: the refetch it asks for backs off like any other retry
                 // instead of hammering the venue until its weight budget runs dry.
-                self.fetch_failures = if matches!(self.tracker.state(), SyncState::Live) {
-                    0
+                if matches!(self.tracker.state(), SyncState::Live) {
+                    self.fetcher.succeeded();
                 } else {
-                    self.fetch_failures.saturating_add(1)
-                };
+                    self.fetcher.failed();
+                }
                 self.act_on(&out, None, ctx);
             }
             Err(reason) => {
-                self.fetch_failures = self.fetch_failures.saturating_add(1);
+                self.fetcher.failed();
                 tracing::warn!(exchange = %self.exchange, symbol = %self.symbol, %reason, "snapshot failed");
                 self.status(FeedStatus::SnapshotFailed { reason });
                 self.fetch_snapshot(ctx);
@@ -493,8 +422,9 @@ impl Handler<ConnectionChange> for BookActor {
         match msg {
             ConnectionChange::Down { reason, terminal } => {
                 self.failed = terminal.then(|| reason.clone());
-                self.tracker.reset(ResyncReason::Disconnected(reason));
-                self.fetching = false;
+                self.tracker
+                    .reset(crate::exchange::ResyncReason::Disconnected(reason));
+                self.fetcher.forget();
                 self.publish_state_change();
             }
             ConnectionChange::Up => {
@@ -566,5 +496,13 @@ impl Handler<Stop> for BookActor {
 
     fn handle(&mut self, _: Stop, ctx: &mut Context<Self>) {
         ctx.stop();
+    }
+}
+
+impl Handler<NewFeeds> for BookActor {
+    type Result = ();
+
+    fn handle(&mut self, _: NewFeeds, _ctx: &mut Context<Self>) {
+        self.refresh();
     }
 }

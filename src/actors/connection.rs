@@ -1,13 +1,12 @@
 //! The connection actor: one WebSocket to one venue. A thin shell around the pure
 //! [`Connection`] state machine (`crate::conn`): it owns the socket, the writer task and the
 //! timers, feeds the machine what happened (with the time), writes what the machine
-//! transmits and routes what it emits to the book actors, the feeds and the
-//! [`Supervisor`], which schedules reconnects.
+//! transmits and routes what it emits to the book actors, the feeds and the supervisor,
+//! which schedules reconnects. It knows the other actors only by their handles (typed
+//! recipients, `super::messages`).
 
-use super::book::BookActor;
 use super::messages::*;
 use super::net;
-use super::supervisor::Supervisor;
 use crate::conn::{Closed, ConnConfig, ConnEvent, Connection, Frame, Outgoing};
 use crate::exchange::session::Endpoint;
 use crate::net::Transport;
@@ -98,9 +97,9 @@ pub struct ConnectionActor {
     shard: usize,
     transport: Transport,
     machine: Connection,
-    books: HashMap<Symbol, Addr<BookActor>>,
+    books: HashMap<Symbol, BookHandle>,
     hub: Arc<Hub>,
-    supervisor: Addr<Supervisor>,
+    supervisor: SupervisorLink,
     socket: Option<Socket>,
     /// The wake-up asked of the runtime for the machine's next timeout.
     timer: Option<(Instant, SpawnHandle)>,
@@ -116,7 +115,7 @@ impl ConnectionActor {
         transport: Transport,
         book_depth: u32,
         hub: Arc<Hub>,
-        supervisor: Addr<Supervisor>,
+        supervisor: SupervisorLink,
     ) -> Self {
         ConnectionActor {
             exchange,
@@ -451,10 +450,26 @@ impl Handler<Reconnect> for ConnectionActor {
     }
 }
 
-impl Handler<Shutdown> for ConnectionActor {
+impl Handler<RemoveInterest> for ConnectionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: RemoveInterest, ctx: &mut Context<Self>) {
+        for symbol in &msg.books {
+            self.books.remove(symbol);
+        }
+        for symbol in &msg.trades {
+            self.trade_targets.remove(symbol);
+        }
+        self.machine
+            .remove_interest(msg.books, msg.trades, Instant::now());
+        self.drive(ctx);
+    }
+}
+
+impl Handler<Stop> for ConnectionActor {
     type Result = ResponseActFuture<Self, ()>;
 
-    fn handle(&mut self, _: Shutdown, ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, _: Stop, ctx: &mut Context<Self>) -> Self::Result {
         self.machine.shutdown(Instant::now());
         let mut done = None;
         if let Some(socket) = &mut self.socket {

@@ -1,10 +1,65 @@
-//! Every message between the engine's actors, in one place.
+//! Every message between the engine's actors, in one place, and the typed handles that
+//! carry them. No actor type is named here: an actor that sends to another holds the
+//! receiver's handle, a bundle of [`Recipient`]s (as the actix chat example's server holds
+//! `Recipient<Message>`, never the session type), so the actor files do not import each
+//! other.
 
-use super::book::BookActor;
 use crate::book::BookView;
-use crate::runtime::events::BookState;
+use crate::exchange::session::Endpoint;
+use crate::runtime::backoff::Backoff;
+use crate::runtime::events::{BookState, FeedEvent, Subscription};
+use crate::runtime::queue::Feed;
+use crate::runtime::rest_budget::RestBudget;
+use crate::runtime::EngineError;
 use crate::types::{BookDelta, BookSnapshot, Exchange, Symbol, Timestamp};
+use actix::dev::ToEnvelope;
 use actix::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Stop the receiver. One message for one meaning: a subscriber or book actor stops; a
+/// connection unsubscribes, closes its socket and stops its books; the supervisor stops
+/// everything (connections, books, subscribers, arbiters) and closes every feed. The reply
+/// comes when the receiver is done.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct Stop;
+
+/// Settings a connection actor is started with.
+#[derive(Clone, Debug)]
+pub(crate) struct ConnectionSettings {
+    pub(crate) exchange: Exchange,
+    /// Which of the venue's connections this is.
+    pub(crate) shard: usize,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) transport: crate::net::Transport,
+    /// Book depth subscribed (Kraken).
+    pub(crate) book_depth: u32,
+    /// Largest WebSocket message accepted.
+    pub(crate) max_message_size: usize,
+}
+
+/// Settings a book actor is started with.
+#[derive(Clone, Debug)]
+pub struct BookSettings {
+    /// Venue endpoint (REST snapshots for Binance).
+    pub endpoint: Endpoint,
+    /// Levels kept per side (Kraken: the subscribed depth).
+    pub depth: Option<usize>,
+    /// Snapshot retry schedule.
+    pub backoff: Backoff,
+    /// Levels asked for in a REST snapshot (Binance).
+    pub snapshot_depth: u32,
+    /// The venue's REST weight budget, shared by its books (Binance).
+    pub rest_budget: Option<Arc<RestBudget>>,
+    /// The TLS client configuration and host overrides.
+    pub(crate) transport: crate::net::Transport,
+    /// Deadline of one whole REST snapshot request, headers and body (Binance). A venue
+    /// that drips the body is cut off, reported as `SnapshotFailed` and asked again.
+    pub snapshot_timeout: Duration,
+    /// Per-side level cap (`None`: [`crate::exchange::DEFAULT_MAX_LEVELS`]).
+    pub max_levels: Option<usize>,
+}
 
 // ---- to book actors -------------------------------------------------------------------
 
@@ -99,11 +154,6 @@ pub struct BookQuery {
     pub last_update_id: Option<u64>,
 }
 
-/// Stop the actor.
-#[derive(Message, Debug, Clone, Copy)]
-#[rtype(result = "()")]
-pub struct Stop;
-
 // ---- to connection actors -------------------------------------------------------------
 
 /// Ask the venue for a fresh snapshot of one book (Kraken, Poloniex).
@@ -119,7 +169,7 @@ pub struct Resubscribe {
 #[rtype(result = "()")]
 pub struct AddInterest {
     /// Books with their actors.
-    pub books: Vec<(Symbol, Addr<BookActor>)>,
+    pub books: Vec<(Symbol, BookHandle)>,
     /// Trade streams.
     pub trades: Vec<Symbol>,
 }
@@ -135,12 +185,35 @@ pub struct Reconnect {
     pub attempt: u32,
 }
 
-/// Unsubscribe, close, and stop the connection and its books.
-#[derive(Message, Debug, Clone, Copy)]
-#[rtype(result = "()")]
-pub struct Shutdown;
-
 // ---- to the supervisor ----------------------------------------------------------------
+
+/// Subscribe; the answer carries the feed.
+#[derive(Message)]
+#[rtype(result = "Result<Feed, EngineError>")]
+pub struct Subscribe(pub Subscription);
+
+/// Subscribe an actor; returns the subscription id.
+#[derive(Message)]
+#[rtype(result = "Result<u64, EngineError>")]
+pub struct SubscribeRecipient(pub Subscription, pub Recipient<FeedEvent>);
+
+/// Remove a subscription (its books and streams are released when no other feed wants
+/// them).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Unsubscribe(pub u64);
+
+/// Query one book.
+#[derive(Message)]
+#[rtype(result = "Result<BookQuery, EngineError>")]
+pub struct Query {
+    /// Venue.
+    pub exchange: Exchange,
+    /// Symbol.
+    pub symbol: Symbol,
+    /// Levels per side.
+    pub depth: usize,
+}
 
 /// A connection failed; the supervisor schedules its reconnect.
 #[derive(Message, Debug, Clone)]
@@ -183,4 +256,178 @@ pub struct Reject {
 pub struct DropSymbol {
     /// The refused symbol.
     pub symbol: Symbol,
+}
+
+// ---- feed lifetimes ---------------------------------------------------------------------
+
+/// Supervisor → connection: these books and trade streams are wanted by no feed any more.
+/// The connection unsubscribes them on the venue and forgets them (their book actors are
+/// stopped by the supervisor).
+#[derive(Message, Debug, Clone, Default)]
+#[rtype(result = "()")]
+pub struct RemoveInterest {
+    /// Books to release.
+    pub books: Vec<Symbol>,
+    /// Trade streams to release.
+    pub trades: Vec<Symbol>,
+}
+
+/// Supervisor → book: feeds were added to the registry. The book greets each feed it has
+/// not served yet with its current state (a `Status` event, and the current view, snapshot
+/// and best bid/ask where the book is live) before any later change reaches it.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct NewFeeds;
+
+/// Subscriber → supervisor: the subscription ended (its `Feed` was dropped, its recipient
+/// went away, or it was unsubscribed). The supervisor releases what no feed wants any more.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct SubscriptionEnded {
+    /// The subscription id.
+    pub id: u64,
+}
+
+// ---- handles ----------------------------------------------------------------------------
+
+/// A message a handle `H` can carry: [`BookHandle::do_send`] and its siblings take any
+/// message the receiving actor handles, so a sender writes `book.do_send(Stop)` as it would
+/// with an `Addr`, without naming the actor.
+pub trait Deliver<H>: Message + Send + Sized
+where
+    Self::Result: Send,
+{
+    /// Sends without waiting for the answer (see [`Recipient::do_send`]).
+    fn deliver(self, to: &H);
+    /// Sends and returns the answer's future (see [`Recipient::send`]).
+    fn request(self, to: &H) -> RecipientRequest<Self>;
+}
+
+/// Defines a handle: a clonable bundle of one [`Recipient`] per message, built from the
+/// address of any actor that handles them all.
+macro_rules! handle {
+    ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident: $msg:ty),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone)]
+        pub struct $name {
+            $($(#[$fmeta])* $field: Recipient<$msg>,)*
+        }
+
+        impl $name {
+            /// The handle of the actor at `addr`.
+            pub fn new<A>(addr: &Addr<A>) -> Self
+            where
+                A: Actor,
+                $(A: Handler<$msg>, A::Context: ToEnvelope<A, $msg>,)*
+            {
+                $name { $($field: addr.clone().recipient(),)* }
+            }
+
+            /// Sends `msg` without waiting for the answer.
+            pub fn do_send<M: Deliver<$name>>(&self, msg: M)
+            where
+                M::Result: Send,
+            {
+                msg.deliver(self)
+            }
+
+            /// Sends `msg`; the future resolves to the answer (an error if the actor is gone).
+            pub fn send<M: Deliver<$name>>(&self, msg: M) -> RecipientRequest<M>
+            where
+                M::Result: Send,
+            {
+                msg.request(self)
+            }
+
+            /// True while the actor can take messages.
+            pub fn connected(&self) -> bool {
+                true $(&& self.$field.connected())*
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(stringify!($name))
+            }
+        }
+
+        $(
+            impl Deliver<$name> for $msg {
+                fn deliver(self, to: &$name) {
+                    to.$field.do_send(self)
+                }
+                fn request(self, to: &$name) -> RecipientRequest<Self> {
+                    to.$field.send(self)
+                }
+            }
+        )*
+    };
+}
+
+handle! {
+    /// What a book actor takes from its connection and from the supervisor.
+    BookHandle {
+        input: BookInput,
+        change: ConnectionChange,
+        precision: SetPrecision,
+        reject: Reject,
+        query: QueryBook,
+        greet: NewFeeds,
+        stop: Stop,
+    }
+}
+
+handle! {
+    /// What the supervisor sends a connection actor.
+    ConnectionHandle {
+        add: AddInterest,
+        remove: RemoveInterest,
+        reconnect: Reconnect,
+        resubscribe: Resubscribe,
+        drop_symbol: DropSymbol,
+        stop: Stop,
+    }
+}
+
+impl ConnectionHandle {
+    /// The part of the handle a book actor may use.
+    pub fn link(&self) -> ConnectionLink {
+        ConnectionLink {
+            resubscribe: self.resubscribe.clone(),
+            drop_symbol: self.drop_symbol.clone(),
+        }
+    }
+}
+
+/// What a book actor sends its connection (see [`ConnectionHandle::link`]).
+#[derive(Clone)]
+pub struct ConnectionLink {
+    resubscribe: Recipient<Resubscribe>,
+    drop_symbol: Recipient<DropSymbol>,
+}
+
+impl ConnectionLink {
+    /// Asks the venue for a fresh snapshot of `symbol` (Kraken, Poloniex).
+    pub fn resubscribe(&self, symbol: Symbol) {
+        self.resubscribe.do_send(Resubscribe { symbol });
+    }
+
+    /// Drops `symbol`, which the venue refused.
+    pub fn drop_symbol(&self, symbol: Symbol) {
+        self.drop_symbol.do_send(DropSymbol { symbol });
+    }
+}
+
+impl std::fmt::Debug for ConnectionLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConnectionLink")
+    }
+}
+
+handle! {
+    /// What a connection actor reports to the supervisor.
+    SupervisorLink {
+        failed: ConnectionFailed,
+        healthy: ConnectionHealthy,
+    }
 }

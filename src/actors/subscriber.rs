@@ -1,9 +1,10 @@
 //! Subscriber actors: one per subscription. Publishers write into the subscription's queue
 //! directly; this actor owns the subscription's life: it flushes throttled book views on its
 //! timer, forwards to a `Recipient` when the consumer is an actor, and unregisters the
-//! subscription when the consumer goes away.
+//! subscription when the consumer goes away, telling the supervisor (which releases the
+//! books and streams no feed wants any more).
 
-use super::messages::Stop;
+use super::messages::{Stop, SubscriptionEnded};
 use crate::runtime::events::FeedEvent;
 use crate::runtime::hub::{Entry, Hub};
 use crate::runtime::queue::Feed;
@@ -17,6 +18,7 @@ pub struct SubscriberActor {
     hub: Arc<Hub>,
     throttle: Option<Duration>,
     recipient: Option<Recipient<FeedEvent>>,
+    ended: Recipient<SubscriptionEnded>,
 }
 
 impl SubscriberActor {
@@ -25,12 +27,14 @@ impl SubscriberActor {
         hub: Arc<Hub>,
         throttle: Option<Duration>,
         recipient: Option<Recipient<FeedEvent>>,
+        ended: Recipient<SubscriptionEnded>,
     ) -> Self {
         SubscriberActor {
             entry,
             hub,
             throttle,
             recipient,
+            ended,
         }
     }
 }
@@ -70,6 +74,7 @@ impl Actor for SubscriberActor {
         self.hub.remove(self.entry.id);
         self.entry.flush_throttled();
         self.entry.queue.close();
+        self.ended.do_send(SubscriptionEnded { id: self.entry.id });
     }
 }
 

@@ -1,17 +1,20 @@
 //! The supervisor: registry of connections, books and subscribers. It creates connections
 //! and books on demand (spreading connections over a pool of arbiters), reconnects failed
-//! connections with capped exponential backoff and jitter, and routes subscriptions.
+//! connections with capped exponential backoff and jitter, and routes subscriptions. It
+//! also keeps what each subscription asked for, so that a book or trade stream no feed wants
+//! any more is released: unsubscribed on its connection, its book actor stopped, and a
+//! connection left with no streams closed.
 
-use super::book::{BookActor, BookSettings};
-use super::connection::ConnectionActor;
 use super::messages::*;
-use super::subscriber::SubscriberActor;
+use super::{start_book, start_connection, start_subscriber};
 use crate::exchange::session::{self, Endpoint};
 use crate::net::Transport;
 use crate::runtime::backoff::{unit_jitter, Backoff, SplitMix64};
 use crate::runtime::events::{FeedEvent, StreamKind, Subscription};
 use crate::runtime::hub::{Entry, Hub};
 use crate::runtime::queue::{Feed, Queue};
+
+pub use super::messages::{Query, Subscribe, SubscribeRecipient, Unsubscribe};
 use crate::runtime::rest_budget::RestBudget;
 use crate::runtime::EngineError;
 use crate::types::{Exchange, Symbol};
@@ -60,15 +63,24 @@ impl EngineConfig {
 }
 
 struct Conn {
-    addr: Addr<ConnectionActor>,
+    handle: ConnectionHandle,
+    /// Which of the venue's connections (stable while it lives; never reused).
+    shard: usize,
     /// The venue path its streams are routed to (`session::route`).
     route: &'static str,
     arbiter: usize,
-    books: HashMap<Symbol, Addr<BookActor>>,
+    books: HashMap<Symbol, BookHandle>,
     trades: Vec<Symbol>,
     /// Streams it carries, against the venue's cap.
     streams: usize,
     attempts: u32,
+}
+
+/// One live subscription: how to stop it and the books and trade streams it keeps alive.
+struct Sub {
+    stop: Recipient<Stop>,
+    books: Vec<(Exchange, Symbol)>,
+    trades: Vec<(Exchange, Symbol)>,
 }
 
 /// The supervisor actor.
@@ -80,8 +92,10 @@ pub struct Supervisor {
     /// Each venue's connections ("shards"); more than one only where the venue caps streams
     /// per connection and the symbols need more.
     connections: HashMap<Exchange, Vec<Conn>>,
-    subscribers: HashMap<u64, Addr<SubscriberActor>>,
+    subscribers: HashMap<u64, Sub>,
     next_sub: u64,
+    /// Next shard id per venue.
+    next_shard: HashMap<Exchange, usize>,
     rng: SplitMix64,
     stopped: bool,
     /// One REST weight budget per venue, shared by its books (the weight is per IP).
@@ -101,6 +115,7 @@ impl Supervisor {
             connections: HashMap::new(),
             subscribers: HashMap::new(),
             next_sub: 0,
+            next_shard: HashMap::new(),
             rng,
             stopped: false,
             rest_budgets: HashMap::new(),
@@ -135,21 +150,24 @@ impl Supervisor {
     ) -> usize {
         let endpoint = self.endpoint(exchange);
         let i = self.arbiter();
-        let (hub, me, depth) = (
-            self.hub.clone(),
-            ctx.address(),
-            self.config.book_depth(exchange),
-        );
-        let transport = self.transport.clone();
-        let max_message = self.config.max_message_size;
+        let next = self.next_shard.entry(exchange).or_default();
+        let shard = *next;
+        *next += 1;
+        let settings = ConnectionSettings {
+            exchange,
+            shard,
+            endpoint,
+            transport: self.transport.clone(),
+            book_depth: self.config.book_depth(exchange),
+            max_message_size: self.config.max_message_size,
+        };
+        let me = SupervisorLink::new(&ctx.address());
+        let handle = start_connection(&self.arbiters[i].handle(), settings, self.hub.clone(), me);
         let conns = self.connections.entry(exchange).or_default();
-        let shard = conns.len();
-        let addr = ConnectionActor::start_in_arbiter(&self.arbiters[i].handle(), move |_| {
-            ConnectionActor::new(exchange, shard, endpoint, transport, depth, hub, me)
-                .with_max_message_size(max_message)
-        });
+        let index = conns.len();
         conns.push(Conn {
-            addr,
+            handle,
+            shard,
             route,
             arbiter: i,
             books: HashMap::new(),
@@ -157,12 +175,12 @@ impl Supervisor {
             streams: 0,
             attempts: 0,
         });
-        shard
+        index
     }
 
-    /// The connection that takes a new book (`book`) or trade stream of `symbol`: the one
-    /// already carrying the symbol's other half if it has room, else the first with room,
-    /// else a new one.
+    /// The connection (its index in the venue's list) that takes a new book (`book`) or
+    /// trade stream of `symbol`: the one already carrying the symbol's other half if it has
+    /// room, else the first with room, else a new one.
     fn place(
         &mut self,
         exchange: Exchange,
@@ -266,15 +284,18 @@ impl Supervisor {
                     snapshot_timeout,
                     max_levels: self.config.max_book_levels,
                 };
-                let (c, h, s) = (conn.addr.clone(), hub.clone(), symbol.clone());
-                let addr =
-                    BookActor::start_in_arbiter(&arbiters[conn.arbiter].handle(), move |_| {
-                        BookActor::new(exchange, s, settings, c, h)
-                    });
-                conn.books.insert(symbol.clone(), addr.clone());
-                new_books.push((symbol, addr));
+                let book = start_book(
+                    &arbiters[conn.arbiter].handle(),
+                    exchange,
+                    symbol.clone(),
+                    settings,
+                    conn.handle.link(),
+                    hub.clone(),
+                );
+                conn.books.insert(symbol.clone(), book.clone());
+                new_books.push((symbol, book));
             }
-            conn.addr.do_send(AddInterest {
+            conn.handle.do_send(AddInterest {
                 books: new_books,
                 trades,
             });
@@ -313,13 +334,16 @@ impl Supervisor {
         });
         let wants_trades = sub.kinds.contains(&StreamKind::Trades);
         let mut per_exchange: HashMap<Exchange, (Vec<Symbol>, Vec<Symbol>)> = HashMap::new();
+        let (mut books, mut trades) = (Vec::new(), Vec::new());
         for (e, s) in &sub.markets {
             let entry = per_exchange.entry(*e).or_default();
             if wants_book {
                 entry.0.push(s.clone());
+                books.push((*e, s.clone()));
             }
             if wants_trades {
                 entry.1.push(s.clone());
+                trades.push((*e, s.clone()));
             }
         }
         self.next_sub += 1;
@@ -336,23 +360,116 @@ impl Supervisor {
         ));
         // Register before the books exist so no early event is missed.
         self.hub.add(entry.clone());
-        let actor = SubscriberActor::new(entry, self.hub.clone(), sub.throttle, recipient).start();
-        self.subscribers.insert(id, actor);
+        let ended = ctx.address().recipient();
+        let stop = start_subscriber(entry, self.hub.clone(), sub.throttle, recipient, ended);
         for (exchange, (books, trades)) in per_exchange {
             self.ensure(exchange, books, trades, ctx);
         }
+        // A book that was already live greets the new feed with its current state now,
+        // rather than at its next change (a new book sees the feed from its start).
+        for (e, s) in &books {
+            if let Some(book) = self.book(*e, s) {
+                book.do_send(NewFeeds);
+            }
+        }
+        self.subscribers.insert(
+            id,
+            Sub {
+                stop,
+                books,
+                trades,
+            },
+        );
         Ok((id, queue))
+    }
+
+    fn book(&self, exchange: Exchange, symbol: &Symbol) -> Option<&BookHandle> {
+        self.connections
+            .get(&exchange)
+            .and_then(|conns| conns.iter().find_map(|c| c.books.get(symbol)))
+    }
+
+    /// Forgets subscription `id` and releases every book and trade stream that no other
+    /// subscription wants: unsubscribed on its connection, book actors stopped, and a
+    /// connection left with nothing closed. Returns the subscription's stop recipient.
+    fn release(&mut self, id: u64) -> Option<Recipient<Stop>> {
+        let sub = self.subscribers.remove(&id)?;
+        let wanted_book =
+            |m: &(Exchange, Symbol)| self.subscribers.values().any(|s| s.books.contains(m));
+        let wanted_trades =
+            |m: &(Exchange, Symbol)| self.subscribers.values().any(|s| s.trades.contains(m));
+        let books: Vec<_> = sub
+            .books
+            .iter()
+            .filter(|m| !wanted_book(m))
+            .cloned()
+            .collect();
+        let trades: Vec<_> = sub
+            .trades
+            .iter()
+            .filter(|m| !wanted_trades(m))
+            .cloned()
+            .collect();
+        // What each touched connection gives up: (venue, shard) -> interest.
+        let mut gone: HashMap<(Exchange, usize), RemoveInterest> = HashMap::new();
+        for (exchange, symbol) in books {
+            let Some(conns) = self.connections.get_mut(&exchange) else {
+                continue;
+            };
+            for c in conns.iter_mut() {
+                if let Some(book) = c.books.remove(&symbol) {
+                    book.do_send(Stop);
+                    c.streams = c
+                        .streams
+                        .saturating_sub(session::streams_per(exchange, true));
+                    gone.entry((exchange, c.shard))
+                        .or_default()
+                        .books
+                        .push(symbol.clone());
+                }
+            }
+        }
+        for (exchange, symbol) in trades {
+            let Some(conns) = self.connections.get_mut(&exchange) else {
+                continue;
+            };
+            for c in conns.iter_mut() {
+                if let Some(i) = c.trades.iter().position(|s| *s == symbol) {
+                    c.trades.remove(i);
+                    c.streams = c
+                        .streams
+                        .saturating_sub(session::streams_per(exchange, false));
+                    gone.entry((exchange, c.shard))
+                        .or_default()
+                        .trades
+                        .push(symbol.clone());
+                }
+            }
+        }
+        for ((exchange, shard), interest) in gone {
+            let Some(conns) = self.connections.get_mut(&exchange) else {
+                continue;
+            };
+            let Some(i) = conns.iter().position(|c| c.shard == shard) else {
+                continue;
+            };
+            let c = &conns[i];
+            tracing::info!(%exchange, shard, books = ?interest.books, trades = ?interest.trades, "released: no feed wants them");
+            if c.books.is_empty() && c.trades.is_empty() {
+                // Nothing left: the connection unsubscribes what it still has and closes.
+                tracing::info!(%exchange, shard, "closing a connection with no streams left");
+                conns.remove(i).handle.do_send(Stop);
+            } else {
+                c.handle.do_send(interest);
+            }
+        }
+        Some(sub.stop)
     }
 }
 
 impl Actor for Supervisor {
     type Context = Context<Self>;
 }
-
-/// Subscribe; the answer carries the feed.
-#[derive(Message)]
-#[rtype(result = "Result<Feed, EngineError>")]
-pub struct Subscribe(pub Subscription);
 
 impl Handler<Subscribe> for Supervisor {
     type Result = Result<Feed, EngineError>;
@@ -363,11 +480,6 @@ impl Handler<Subscribe> for Supervisor {
     }
 }
 
-/// Subscribe an actor; returns the subscription id.
-#[derive(Message)]
-#[rtype(result = "Result<u64, EngineError>")]
-pub struct SubscribeRecipient(pub Subscription, pub Recipient<FeedEvent>);
-
 impl Handler<SubscribeRecipient> for Supervisor {
     type Result = Result<u64, EngineError>;
 
@@ -376,42 +488,32 @@ impl Handler<SubscribeRecipient> for Supervisor {
     }
 }
 
-/// Remove a subscription.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Unsubscribe(pub u64);
-
 impl Handler<Unsubscribe> for Supervisor {
     type Result = ();
 
     fn handle(&mut self, msg: Unsubscribe, _ctx: &mut Context<Self>) {
-        if let Some(addr) = self.subscribers.remove(&msg.0) {
-            addr.do_send(Stop);
+        if let Some(stop) = self.release(msg.0) {
+            stop.do_send(Stop);
         }
     }
 }
 
-/// Query one book.
-#[derive(Message)]
-#[rtype(result = "Result<BookQuery, EngineError>")]
-pub struct Query {
-    /// Venue.
-    pub exchange: Exchange,
-    /// Symbol.
-    pub symbol: Symbol,
-    /// Levels per side.
-    pub depth: usize,
+impl Handler<SubscriptionEnded> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SubscriptionEnded, _ctx: &mut Context<Self>) {
+        // Already released when it was unsubscribed, or everything is stopping.
+        if !self.stopped {
+            self.release(msg.id);
+        }
+    }
 }
 
 impl Handler<Query> for Supervisor {
     type Result = ResponseFuture<Result<BookQuery, EngineError>>;
 
     fn handle(&mut self, msg: Query, _ctx: &mut Context<Self>) -> Self::Result {
-        let book = self
-            .connections
-            .get(&msg.exchange)
-            .and_then(|conns| conns.iter().find_map(|c| c.books.get(&msg.symbol)))
-            .cloned();
+        let book = self.book(msg.exchange, &msg.symbol).cloned();
         Box::pin(async move {
             let book = book.ok_or(EngineError::UnknownMarket(msg.exchange, msg.symbol))?;
             book.send(QueryBook { depth: msg.depth })
@@ -433,7 +535,7 @@ impl Handler<ConnectionFailed> for Supervisor {
         let Some(conn) = self
             .connections
             .get_mut(&msg.exchange)
-            .and_then(|c| c.get_mut(msg.shard))
+            .and_then(|c| c.iter_mut().find(|c| c.shard == msg.shard))
         else {
             return;
         };
@@ -444,7 +546,7 @@ impl Handler<ConnectionFailed> for Supervisor {
         conn.attempts += 1;
         let delay = backoff.delay(conn.attempts, jitter);
         tracing::info!(exchange = %msg.exchange, reason = %msg.reason, attempt = conn.attempts, ?delay, "reconnect scheduled");
-        conn.addr.do_send(Reconnect {
+        conn.handle.do_send(Reconnect {
             delay,
             attempt: conn.attempts,
         });
@@ -458,35 +560,31 @@ impl Handler<ConnectionHealthy> for Supervisor {
         if let Some(conn) = self
             .connections
             .get_mut(&msg.exchange)
-            .and_then(|c| c.get_mut(msg.shard))
+            .and_then(|c| c.iter_mut().find(|c| c.shard == msg.shard))
         {
             conn.attempts = 0;
         }
     }
 }
 
-/// Stop everything: unsubscribe and close connections, stop books, subscribers and
-/// arbiters, close every feed.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct ShutdownAll;
-
-impl Handler<ShutdownAll> for Supervisor {
+/// [`Stop`] stops everything: unsubscribe and close connections, stop books, subscribers
+/// and arbiters, close every feed.
+impl Handler<Stop> for Supervisor {
     type Result = ResponseActFuture<Self, ()>;
 
-    fn handle(&mut self, _: ShutdownAll, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, _: Stop, _ctx: &mut Context<Self>) -> Self::Result {
         self.stopped = true;
-        let conns: Vec<Addr<ConnectionActor>> = self
+        let conns: Vec<ConnectionHandle> = self
             .connections
             .drain()
             .flat_map(|(_, c)| c)
-            .map(|c| c.addr)
+            .map(|c| c.handle)
             .collect();
-        let subs: Vec<Addr<SubscriberActor>> = self.subscribers.drain().map(|(_, a)| a).collect();
+        let subs: Vec<Recipient<Stop>> = self.subscribers.drain().map(|(_, s)| s.stop).collect();
         Box::pin(
             async move {
                 for c in conns {
-                    let _ = c.send(Shutdown).await;
+                    let _ = c.send(Stop).await;
                 }
                 for s in subs {
                     let _ = s.send(Stop).await;

@@ -81,6 +81,10 @@ mod venue {
         session::unsubscribe_all(exchange, interest, next_id)
     }
 
+    pub fn unsubscribe(exchange: Exchange, gone: &Interest, next_id: &mut u64) -> Vec<String> {
+        session::unsubscribe(exchange, gone, next_id)
+    }
+
     pub fn keepalive(exchange: Exchange, next_id: &mut u64) -> Option<(String, Duration)> {
         session::keepalive(exchange, next_id)
     }
@@ -251,6 +255,9 @@ pub struct Connection {
     next_id: u64,
     /// The messages of the connect plan, sent once the socket is open.
     plan: Vec<String>,
+    /// What the plan subscribes: interest added while the socket opens is not in it and is
+    /// subscribed right after the plan.
+    planned: Interest,
     link: Option<Link>,
     reconnect_at: Option<Instant>,
     last_failure: String,
@@ -276,6 +283,11 @@ impl Connection {
             generation: 0,
             next_id: 0,
             plan: Vec::new(),
+            planned: Interest {
+                books: Vec::new(),
+                trades: Vec::new(),
+                book_depth,
+            },
             link: None,
             reconnect_at: None,
             last_failure: String::new(),
@@ -368,6 +380,7 @@ impl Connection {
         self.phase = Phase::Connecting;
         self.generation += 1;
         self.plan = plan.messages;
+        self.planned = self.interest.clone();
         self.status(FeedStatus::Connecting);
         tracing::info!(exchange = %self.exchange, url = %plan.url, "connecting");
         self.events.push_back(ConnEvent::Open {
@@ -399,6 +412,35 @@ impl Connection {
         self.phase = Phase::Open;
         for m in plan {
             self.send(m, now);
+        }
+        // Books and streams added while the socket was opening are not in the plan.
+        let planned = std::mem::replace(
+            &mut self.planned,
+            Interest {
+                books: Vec::new(),
+                trades: Vec::new(),
+                book_depth: self.interest.book_depth,
+            },
+        );
+        let late = Interest {
+            books: (self.interest.books.iter())
+                .filter(|s| !planned.books.contains(s))
+                .cloned()
+                .collect(),
+            trades: (self.interest.trades.iter())
+                .filter(|s| !planned.trades.contains(s))
+                .cloned()
+                .collect(),
+            book_depth: self.interest.book_depth,
+        };
+        if !late.is_empty() {
+            match venue::subscribe_more(self.exchange, &late, &mut self.next_id) {
+                Ok(messages) => messages.into_iter().for_each(|m| self.send(m, now)),
+                Err(e) => self.status(FeedStatus::VenueError {
+                    code: None,
+                    message: e.to_string(),
+                }),
+            }
         }
         tracing::info!(exchange = %self.exchange, "connected");
         self.status(FeedStatus::Connected);
@@ -643,6 +685,32 @@ impl Connection {
             }
         } else {
             self.connect();
+        }
+    }
+
+    /// Releases books and trade streams no feed wants any more: unsubscribed on an open
+    /// socket and left out of every later (re)subscription. The caller closes the
+    /// connection when nothing is left.
+    pub fn remove_interest(&mut self, books: Vec<Symbol>, trades: Vec<Symbol>, now: Instant) {
+        let mut gone = Interest {
+            books: Vec::new(),
+            trades: Vec::new(),
+            book_depth: self.interest.book_depth,
+        };
+        for symbol in books {
+            if let Some(i) = self.interest.books.iter().position(|s| *s == symbol) {
+                gone.books.push(self.interest.books.remove(i));
+            }
+        }
+        for symbol in trades {
+            if let Some(i) = self.interest.trades.iter().position(|s| *s == symbol) {
+                gone.trades.push(self.interest.trades.remove(i));
+            }
+        }
+        if self.is_open() && !gone.is_empty() {
+            for m in venue::unsubscribe(self.exchange, &gone, &mut self.next_id) {
+                self.send(m, now);
+            }
         }
     }
 

@@ -13,6 +13,7 @@
 //! | `resubscribe_book(symbol, depth, next_id)` | messages that bring a fresh in-stream snapshot |
 //! | `drop_symbol(symbol, next_id)` | messages that end a refused symbol's streams |
 //! | `unsubscribe_all(interest, next_id)` | messages sent before a connection is closed |
+//! | `unsubscribe(gone, next_id)` | messages that end exactly `gone`'s streams; the others stay |
 //! | `ping(next_id)` | the application keepalive (every `SPEC.keepalive`) |
 //! | `snapshot_url(rest, symbol, depth)` | the REST snapshot URL (`RestSnapshot` venues) |
 //! | `Sequencer`, `sequencer()` | the venue's sync rules, a `Sequence` |
@@ -117,6 +118,21 @@ macro_rules! venues {
             match exchange {
                 $( Exchange::$variant =>
                     super::$($venue)::+::unsubscribe_all(interest, next_id), )+
+            }
+        }
+
+        /// Messages that end exactly the streams of `gone` (books no feed wants any more);
+        /// the connection's other streams stay.
+        pub(crate) fn unsubscribe(
+            exchange: Exchange,
+            gone: &Interest,
+            next_id: &mut u64,
+        ) -> Vec<String> {
+            if gone.is_empty() {
+                return Vec::new();
+            }
+            match exchange {
+                $( Exchange::$variant => super::$($venue)::+::unsubscribe(gone, next_id), )+
             }
         }
 

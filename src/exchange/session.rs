@@ -174,6 +174,11 @@ pub fn unsubscribe_all(exchange: Exchange, interest: &Interest, next_id: &mut u6
     registry::unsubscribe_all(exchange, interest, next_id)
 }
 
+/// Messages that end exactly the streams of `gone` while the connection's others stay.
+pub fn unsubscribe(exchange: Exchange, gone: &Interest, next_id: &mut u64) -> Vec<String> {
+    registry::unsubscribe(exchange, gone, next_id)
+}
+
 /// How many messages a client may send on one connection per window, kept under the venue's
 /// limit ([`VenueSpec::send_limit`](super::VenueSpec::send_limit) per second): Binance spot
 /// counts 5 incoming messages per second (pongs and `SUBSCRIBE` included) and disconnects

@@ -1,13 +1,114 @@
 //! What consumers receive, and how they say what they want.
 
-use crate::book::BookView;
+use crate::book::{BookError, BookView};
 use crate::exchange::ParseError;
 use crate::types::{BookDelta, BookSnapshot, Exchange, Level, Symbol, Timestamp, Trade};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A book's sync state as consumers see it.
+/// Why a book was found invalid and waits for a fresh snapshot (carried by
+/// [`BookState::Resyncing`] and [`FeedStatus::Resyncing`]). Its `Display` is the human text
+/// the engine logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResyncReason {
+    /// An update id is missing.
+    Gap {
+        /// The id that should have come next.
+        expected: u64,
+        /// The id that came.
+        got: u64,
+    },
+    /// The venue's checksum disagrees with the book (Kraken).
+    ChecksumMismatch {
+        /// The venue's value.
+        expected: u32,
+        /// The book's.
+        computed: u32,
+    },
+    /// An update without the checksum the venue always sends (Kraken): it cannot be
+    /// verified, so it is not applied.
+    MissingChecksum,
+    /// The book refused a level: a price it cannot key exactly (too many decimals, too
+    /// large, negative) or a negative quantity.
+    RefusedLevel(BookError),
+    /// After a message the best bid was at or above the best ask.
+    Crossed {
+        /// Best bid price.
+        best_bid: rust_decimal::Decimal,
+        /// Best ask price.
+        best_ask: rust_decimal::Decimal,
+    },
+    /// The book's connection was lost or restarted; the reason says why.
+    Reconnect(String),
+    /// An internal fault (a contained panic) left the book untrustworthy.
+    Internal(String),
+}
+
+impl fmt::Display for ResyncReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResyncReason::Gap { expected, got } => {
+                write!(f, "sequence gap: expected {expected}, received {got}")
+            }
+            ResyncReason::ChecksumMismatch { expected, computed } => {
+                write!(f, "checksum mismatch: venue {expected}, book {computed}")
+            }
+            ResyncReason::MissingChecksum => f.write_str("update without a checksum"),
+            ResyncReason::RefusedLevel(e) => write!(f, "book error: {e}"),
+            ResyncReason::Crossed { best_bid, best_ask } => {
+                let e = BookError::Crossed {
+                    best_bid: *best_bid,
+                    best_ask: *best_ask,
+                };
+                write!(f, "book error: {e}")
+            }
+            ResyncReason::Reconnect(why) => write!(f, "connection lost: {why}"),
+            ResyncReason::Internal(why) => write!(f, "internal error: {why}"),
+        }
+    }
+}
+
+impl From<&crate::exchange::ResyncReason> for ResyncReason {
+    /// The tracker's reason as consumers see it (the tracker's own type stays inside the
+    /// sequencer layer).
+    fn from(r: &crate::exchange::ResyncReason) -> Self {
+        use crate::exchange::ResyncReason as T;
+        match r {
+            T::Gap { expected, received } => ResyncReason::Gap {
+                expected: *expected,
+                got: *received,
+            },
+            T::ChecksumMismatch { expected, computed } => ResyncReason::ChecksumMismatch {
+                expected: *expected,
+                computed: *computed,
+            },
+            T::MissingChecksum => ResyncReason::MissingChecksum,
+            T::Book(BookError::Crossed { best_bid, best_ask }) => ResyncReason::Crossed {
+                best_bid: *best_bid,
+                best_ask: *best_ask,
+            },
+            T::Book(e) => ResyncReason::RefusedLevel(e.clone()),
+            T::Disconnected(why) => ResyncReason::Reconnect(why.clone()),
+            T::Internal(why) => ResyncReason::Internal(why.clone()),
+        }
+    }
+}
+
+impl ResyncReason {
+    /// Heap bytes the reason holds beyond its own size.
+    fn heap_bytes(&self) -> usize {
+        match self {
+            ResyncReason::Reconnect(s) | ResyncReason::Internal(s) => s.len(),
+            _ => 0,
+        }
+    }
+}
+
+/// A book's lifecycle as consumers see it: the one state type of a book, reported in
+/// [`BookUpdate::state`], in book queries, and (as the matching [`FeedStatus`]) in status
+/// events.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BookState {
     /// Waiting for the first snapshot.
@@ -15,7 +116,7 @@ pub enum BookState {
     /// In sync.
     Live,
     /// Invalid, waiting for a fresh snapshot; the reason says why.
-    Resyncing(String),
+    Resyncing(ResyncReason),
     /// The venue does not list the symbol; the book stays empty and is not retried.
     Rejected(String),
     /// Its connection cannot succeed as configured (e.g. an untrusted certificate); not
@@ -87,7 +188,7 @@ pub enum FeedStatus {
     /// Book invalid (gap, checksum, reconnect); a fresh snapshot is on its way.
     Resyncing {
         /// Why.
-        reason: String,
+        reason: ResyncReason,
     },
     /// Connection lost (or a connect attempt failed); a reconnect is scheduled.
     Disconnected {
@@ -247,9 +348,10 @@ impl FeedStatus {
     /// excerpt).
     fn heap_bytes(&self) -> usize {
         match self {
-            FeedStatus::Resyncing { reason }
-            | FeedStatus::Disconnected { reason, .. }
-            | FeedStatus::SnapshotFailed { reason } => reason.len(),
+            FeedStatus::Resyncing { reason } => reason.heap_bytes(),
+            FeedStatus::Disconnected { reason, .. } | FeedStatus::SnapshotFailed { reason } => {
+                reason.len()
+            }
             FeedStatus::VenueError { message, .. } | FeedStatus::Rejected { message, .. } => {
                 message.len()
             }

@@ -5,7 +5,7 @@
 use super::events::{FeedEvent, FeedStatus, Predicate, StatusEvent, StreamKind};
 use super::queue::Queue;
 use crate::types::{Exchange, Symbol, Timestamp};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -159,9 +159,38 @@ pub(crate) struct Targets {
     pub(crate) trades: Vec<Arc<Entry>>,
     pub(crate) bbo: Vec<Arc<Entry>>,
     pub(crate) status: Vec<Arc<Entry>>,
+    /// Set for a publisher that greets feeds added after it started (see
+    /// [`Targets::greeting`]).
+    greeter: Option<Greeter>,
+}
+
+/// The feeds a publisher has served, to tell which ones are new.
+#[derive(Default)]
+struct Greeter {
+    seen: HashSet<u64>,
+    fresh: Vec<Arc<Entry>>,
+    primed: bool,
 }
 
 impl Targets {
+    /// A cache that also notes the feeds that appear after its first refresh: a book takes
+    /// them with [`take_fresh`](Self::take_fresh) and sends each its current state first.
+    /// Feeds present at the first refresh are not fresh: they follow the book from its start.
+    pub(crate) fn greeting() -> Self {
+        Targets {
+            greeter: Some(Greeter::default()),
+            ..Targets::default()
+        }
+    }
+
+    /// The feeds that appeared since the last call (empty unless [`greeting`](Self::greeting)).
+    pub(crate) fn take_fresh(&mut self) -> Vec<Arc<Entry>> {
+        self.greeter
+            .as_mut()
+            .map(|g| std::mem::take(&mut g.fresh))
+            .unwrap_or_default()
+    }
+
     /// Refreshes the cache if the registry changed.
     pub(crate) fn refresh(&mut self, hub: &Hub, exchange: Exchange, symbol: Option<&Symbol>) {
         let generation = hub.generation();
@@ -174,6 +203,18 @@ impl Targets {
         self.bbo = hub.matching(exchange, symbol, StreamKind::BestBidAsk);
         self.status = hub.matching(exchange, symbol, StreamKind::Status);
         self.generation = Some(generation);
+        if let Some(g) = &mut self.greeter {
+            let all = [&self.book, &self.deltas, &self.bbo, &self.status];
+            let now: HashSet<u64> = all.iter().flat_map(|l| l.iter().map(|e| e.id)).collect();
+            for e in all.into_iter().flatten() {
+                if g.seen.insert(e.id) && g.primed {
+                    g.fresh.push(e.clone());
+                }
+            }
+            g.seen.retain(|id| now.contains(id));
+            g.fresh.retain(|e| now.contains(&e.id));
+            g.primed = true;
+        }
     }
 
     /// Publishes a status change of a connection (`symbol: None`) or a book to the feeds

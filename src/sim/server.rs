@@ -362,6 +362,28 @@ impl Simulator {
         self.shared.lock().rest_log.clone()
     }
 
+    /// WebSocket connections of `exchange` open now.
+    pub fn open_connections(&self, exchange: Exchange) -> usize {
+        self.shared
+            .lock()
+            .open_sessions
+            .get(&exchange)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The text messages clients sent to `exchange` (subscribe, unsubscribe, ping, ...), the
+    /// last 10,000 of all venues, oldest first.
+    pub fn client_messages(&self, exchange: Exchange) -> Vec<String> {
+        self.shared
+            .lock()
+            .client_log
+            .iter()
+            .filter(|(e, _)| *e == exchange)
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
+
     /// The fault knobs.
     pub fn faults(&self) -> Faults {
         Faults {
@@ -735,6 +757,18 @@ async fn ws_loop(
     let mut incoming =
         (limit > 0).then(|| crate::exchange::session::SendGate::new(limit, Duration::from_secs(1)));
     let mut too_many = false;
+    let exchange = venue.exchange();
+    *shared.lock().open_sessions.entry(exchange).or_default() += 1;
+    // Counted down however the loop ends.
+    struct Open(Arc<Shared>, Exchange);
+    impl Drop for Open {
+        fn drop(&mut self) {
+            if let Some(n) = self.0.lock().open_sessions.get_mut(&self.1) {
+                *n = n.saturating_sub(1);
+            }
+        }
+    }
+    let _open = Open(shared.clone(), exchange);
     for f in initial {
         if session.text(f).await.is_err() {
             return;
@@ -750,6 +784,14 @@ async fn ws_loop(
                     break;
                 }
                 Some(Ok(Message::Text(text))) => {
+                    // Logged as it arrives, even if the session ends before it is answered.
+                    {
+                        let mut st = shared.lock();
+                        if st.client_log.len() >= super::state::CLIENT_LOG_CAP {
+                            st.client_log.pop_front();
+                        }
+                        st.client_log.push_back((exchange, text.to_string()));
+                    }
                     // Everything that happened before the request goes out before its reply.
                     let mut flow = Flow::Continue;
                     loop {

@@ -481,7 +481,14 @@ pub struct State {
     pub next_connection: u64,
     /// Replay mode: the venue, the frames every connection gets, one per pace.
     pub replay: Option<(Exchange, Arc<Vec<String>>, Duration)>,
+    /// WebSocket sessions open now, per venue.
+    pub open_sessions: std::collections::HashMap<Exchange, usize>,
+    /// The last [`CLIENT_LOG_CAP`] text messages clients sent, with their venue.
+    pub client_log: std::collections::VecDeque<(Exchange, String)>,
 }
+
+/// Client messages the simulator keeps (see [`State::client_log`]).
+pub const CLIENT_LOG_CAP: usize = 10_000;
 
 impl State {
     /// Applies the armed REST poison (if any) to a depth `body`, counting it down.
@@ -573,6 +580,8 @@ impl Shared {
                 rest_weight: Default::default(),
                 next_connection: 1,
                 replay: None,
+                open_sessions: Default::default(),
+                client_log: Default::default(),
             }),
             tx,
             config,

@@ -189,6 +189,11 @@ macro_rules! flavour {
             super::unsubscribe_all($market, interest, next_id)
         }
 
+        /// `UNSUBSCRIBE` names exactly the streams of the interest it is given.
+        pub fn unsubscribe(gone: &Interest, next_id: &mut u64) -> Vec<String> {
+            super::unsubscribe_all($market, gone, next_id)
+        }
+
         /// Binance pings from the server side (answered with pong frames).
         pub fn ping(_next_id: &mut u64) -> Option<String> {
             None

@@ -18,5 +18,5 @@ pub use symbol::to_v1;
 pub use sync::KrakenSync;
 pub use venue::{
     connect_plan, drop_symbol, ping, resubscribe_book, sequencer, snapshot_url, subscribe_more,
-    unsubscribe_all, Sequencer, SPEC,
+    unsubscribe, unsubscribe_all, Sequencer, SPEC,
 };

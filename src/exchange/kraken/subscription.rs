@@ -93,6 +93,12 @@ pub fn subscribe_trades(symbols: &[Symbol], req_id: u64) -> String {
     json!({"method": "subscribe", "params": params, "req_id": req_id}).to_string()
 }
 
+/// v2 `trade` unsubscription (§3.6).
+pub fn unsubscribe_trades(symbols: &[Symbol], req_id: u64) -> String {
+    let params = json!({"channel": "trade", "symbol": v2_symbols(symbols)});
+    json!({"method": "unsubscribe", "params": params, "req_id": req_id}).to_string()
+}
+
 /// v2 `ticker` subscription (default trigger: trades) (§3.6).
 pub fn subscribe_ticker(symbols: &[Symbol], req_id: u64) -> String {
     let params = json!({"channel": "ticker", "symbol": v2_symbols(symbols)});

@@ -101,6 +101,24 @@ pub fn unsubscribe_all(interest: &Interest, next_id: &mut u64) -> Vec<String> {
         .collect()
 }
 
+/// v2 `unsubscribe` of exactly `gone`'s books (at the subscribed depth) and trade streams.
+pub fn unsubscribe(gone: &Interest, next_id: &mut u64) -> Vec<String> {
+    let mut messages = Vec::new();
+    if !gone.books.is_empty() {
+        *next_id += 1;
+        messages.extend(subscription::unsubscribe_book(
+            &gone.books,
+            gone.book_depth,
+            *next_id,
+        ));
+    }
+    if !gone.trades.is_empty() {
+        *next_id += 1;
+        messages.push(subscription::unsubscribe_trades(&gone.trades, *next_id));
+    }
+    messages
+}
+
 /// The v2 `ping` request.
 pub fn ping(next_id: &mut u64) -> Option<String> {
     *next_id += 1;

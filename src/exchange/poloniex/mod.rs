@@ -13,7 +13,7 @@ pub use parse::parse;
 pub use sync::PoloniexSync;
 pub use venue::{
     connect_plan, drop_symbol, ping, resubscribe_book, sequencer, snapshot_url, subscribe_more,
-    unsubscribe_all, Sequencer, SPEC,
+    unsubscribe, unsubscribe_all, Sequencer, SPEC,
 };
 
 /// Levels per side that `book_lv2` maintains.

@@ -1,7 +1,7 @@
 //! Poloniex spot as the registry sees it: its [`SPEC`], the connection plan and the
 //! sequencer contract (`src/exchange/registry.rs` lists the items every venue exports).
 
-use super::subscription::{self, subscribe, unsubscribe, Channel};
+use super::subscription::{self, subscribe, Channel};
 use super::{PoloniexSync, BOOK_DEPTH};
 use crate::exchange::session::{ConnectPlan, Endpoint, Interest, PlanError};
 use crate::exchange::spec::{DepthMeaning, DepthSpec, Depths, Resync, VenueSpec};
@@ -69,7 +69,7 @@ pub fn subscribe_more(added: &Interest, next_id: &mut u64) -> Result<Vec<String>
 pub fn resubscribe_book(symbol: &Symbol, _depth: u32, _next_id: &mut u64) -> Vec<String> {
     let one = std::slice::from_ref(symbol);
     vec![
-        unsubscribe(&[Channel::BookLv2], one),
+        subscription::unsubscribe(&[Channel::BookLv2], one),
         subscribe(&[Channel::BookLv2], one),
     ]
 }
@@ -83,6 +83,17 @@ pub fn drop_symbol(_symbol: &Symbol, _next_id: &mut u64) -> Vec<String> {
 pub fn unsubscribe_all(_interest: &Interest, next_id: &mut u64) -> Vec<String> {
     *next_id += 1;
     vec![subscription::unsubscribe_all()]
+}
+
+/// One `unsubscribe` per released stream (`unsubscribe_all` would end the others too).
+pub fn unsubscribe(gone: &Interest, next_id: &mut u64) -> Vec<String> {
+    *next_id += 1;
+    let books = gone.books.iter().map(|s| (Channel::BookLv2, s));
+    let trades = gone.trades.iter().map(|s| (Channel::Trades, s));
+    books
+        .chain(trades)
+        .map(|(channel, s)| subscription::unsubscribe(&[channel], std::slice::from_ref(s)))
+        .collect()
 }
 
 /// `{"event":"ping"}`.
