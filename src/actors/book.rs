@@ -3,10 +3,10 @@
 
 use super::connection::ConnectionActor;
 use super::messages::*;
+use crate::backoff::{unit_jitter, Backoff, SplitMix64};
 use crate::book::BookView;
 use crate::exchange::session::{self, Endpoint};
 use crate::exchange::{binance, BookTracker, Outcome, ResyncReason, SyncState, TrackerConfig};
-use crate::runtime::backoff::{unit_jitter, Backoff, SplitMix64};
 use crate::runtime::events::{BestBidAsk, BookState, BookUpdate, FeedEvent, FeedStatus};
 use crate::runtime::hub::{Hub, Targets};
 use crate::runtime::rest_budget::RestBudget;

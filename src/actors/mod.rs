@@ -1,13 +1,15 @@
-//! The actor layer: thin I/O shells over the pure core.
+//! The actor layer: thin I/O shells over the pure core. Internal: users hold the
+//! [`Engine`](crate::Engine) handle (and a `Recipient` with
+//! [`Engine::subscribe_recipient`](crate::Engine::subscribe_recipient)).
 //!
-//! * [`ConnectionActor`]: one per venue connection (awc WebSocket); parses frames with the
+//! * [`ConnectionActor`](connection::ConnectionActor): one per venue connection (awc WebSocket); parses frames with the
 //!   venue module and routes book messages to book actors, trades to subscribers.
-//! * [`BookActor`]: one per (exchange, symbol); owns a [`BookTracker`](crate::BookTracker),
+//! * [`BookActor`](book::BookActor): one per (exchange, symbol); owns a [`BookTracker`](crate::BookTracker),
 //!   fetches Binance REST snapshots, asks its connection to resubscribe on Kraken/Poloniex,
 //!   publishes views, deltas, best bid/ask and status.
-//! * [`Supervisor`]: registry of connections, books and subscribers; reconnects failed
+//! * [`Supervisor`](supervisor::Supervisor): registry of connections, books and subscribers; reconnects failed
 //!   connections with capped exponential backoff and jitter.
-//! * [`SubscriberActor`]: one per subscription; flushes throttled views, forwards to a
+//! * [`SubscriberActor`](subscriber::SubscriberActor): one per subscription; flushes throttled views, forwards to a
 //!   `Recipient`, and unregisters when the consumer goes away.
 //!
 //! A connection and its books share one arbiter (thread); connections are spread over a pool
@@ -19,8 +21,3 @@ pub mod messages;
 pub(crate) mod net;
 pub mod subscriber;
 pub mod supervisor;
-
-pub use book::BookActor;
-pub use connection::ConnectionActor;
-pub use subscriber::SubscriberActor;
-pub use supervisor::Supervisor;

@@ -6,6 +6,7 @@
 //! [`session`](super::session) and answers requests with it; everything it sends is computed
 //! by pure code in `state.rs`, `session.rs` and the venue encoders.
 
+use super::limit::IncomingLimit;
 use super::market::MarketConfig;
 use super::session::{
     query_param, BinanceRoute, BinanceSession, KrakenSession, PoloniexSession, VenueSession,
@@ -752,8 +753,7 @@ async fn ws_loop(
         Exchange::BinanceUsdM => shared.config.binance_usdm_max_incoming_per_sec,
         _ => 0,
     };
-    let mut incoming =
-        (limit > 0).then(|| crate::exchange::session::SendGate::new(limit, Duration::from_secs(1)));
+    let mut incoming = (limit > 0).then(|| IncomingLimit::new(limit, Duration::from_secs(1)));
     let mut too_many = false;
     for f in initial {
         if session.text(f).await.is_err() {
@@ -764,7 +764,7 @@ async fn ws_loop(
         tokio::select! {
             msg = stream.recv() => match msg {
                 Some(Ok(Message::Text(_) | Message::Ping(_) | Message::Pong(_)))
-                    if incoming.as_mut().is_some_and(|g| g.try_send(Instant::now()).is_err()) =>
+                    if incoming.as_mut().is_some_and(|l| !l.arrive(Instant::now())) =>
                 {
                     too_many = true;
                     break;
