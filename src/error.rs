@@ -4,9 +4,10 @@
 pub use crate::book::BookError;
 pub use crate::exchange::session::PlanError;
 pub use crate::exchange::{ParseError, ParseErrorKind};
+pub use crate::limit::LimitError;
 pub use crate::net::NetError;
 pub use crate::runtime::EngineError;
 pub use crate::types::num::NumError;
 pub use crate::types::{MarketError, SymbolError, UnknownExchange};
 #[cfg(feature = "wsapi")]
-pub use crate::wsapi::{CredentialsError, LimitError, WsApiError};
+pub use crate::wsapi::{CredentialsError, WsApiError};

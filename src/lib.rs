@@ -83,6 +83,8 @@
 //! ```
 //!
 //! * [`replay`]: runs a recorded capture through parse → sequencer → book.
+//! * [`limit`]: the calendar-window rate limiter (Binance `REQUEST_WEIGHT` / `ORDERS`) behind
+//!   the REST snapshot budget and the WS API, with its own [`LimitError`](limit::LimitError).
 //! * `sim` (feature `sim`, default): the embedded exchange simulator.
 //! * `wsapi` (feature `wsapi`, default): Binance WebSocket API session: signed requests,
 //!   rate-limit control, keepalive and reconnect (see `docs/wsapi.md`).
@@ -101,7 +103,7 @@ pub mod book;
 mod engine;
 pub mod error;
 pub mod exchange;
-mod limit;
+pub mod limit;
 mod net;
 pub mod replay;
 mod runtime;

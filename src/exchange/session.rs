@@ -370,12 +370,12 @@ pub fn send_limit(exchange: Exchange) -> (usize, Duration) {
     }
 }
 
-/// The send gate is the shared one ([`crate::limit::SendGate`]); its venue limit is here.
-pub use crate::limit::SendGate;
+/// The send gate is the shared one (`crate::limit::SendGate`); its venue limit is here.
+pub(crate) use crate::limit::SendGate;
 
 impl SendGate {
     /// The gate for `exchange` ([`send_limit`]).
-    pub fn for_exchange(exchange: Exchange) -> Self {
+    pub(crate) fn for_exchange(exchange: Exchange) -> Self {
         let (limit, window) = send_limit(exchange);
         SendGate::new(limit, window)
     }

@@ -4,13 +4,13 @@
 //!
 //! * [`RateLimiter`]: calendar-aligned windows (`REQUEST_WEIGHT` per minute, `ORDERS` per
 //!   10 s and per day), the server's counts taken in, 429/418 periods honoured.
-//! * [`SendGate`]: at most `limit` messages in any sliding window (a venue's per-connection
-//!   message limit).
+//! * `SendGate` (internal): at most `limit` messages in any sliding window (a venue's
+//!   per-connection message limit, paced by the connections).
 
 mod gate;
 mod window;
 
-pub use gate::SendGate;
+pub(crate) use gate::SendGate;
 pub use window::{
     window_start, Cost, IntervalUnit, LimitError, LimitUsage, RateLimit, RateLimitKind, RateLimiter,
 };

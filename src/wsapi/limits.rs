@@ -1,4 +1,4 @@
-//! The session's rate limits: the shared calendar-window [`RateLimiter`](crate::limit) and its
+//! The session's rate limits: the shared calendar-window [`RateLimiter`] ([`crate::limit`]) and its
 //! [`LimitError`], mapped into [`WsApiError::RateLimited`] / [`WsApiError::Banned`].
 
 pub use crate::limit::{
