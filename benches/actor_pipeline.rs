@@ -11,12 +11,12 @@
 //! Run: `cargo bench --bench actor_pipeline` (add `-- --frames N` to change the stream length).
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use marketfeed::engine::Engine;
 use marketfeed::exchange::session::Endpoint;
-use marketfeed::runtime::events::{FeedEvent, StreamKind, Subscription};
 use marketfeed::sim::binance as enc;
 use marketfeed::sim::market::{MarketConfig, SyntheticMarket};
+use marketfeed::Engine;
 use marketfeed::{Exchange, Symbol, Timestamp};
+use marketfeed::{FeedEvent, StreamKind, Subscription};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -8,10 +8,8 @@
 mod support;
 
 use actix::prelude::*;
-use marketfeed::engine::Engine;
-use marketfeed::runtime::events::{FeedEvent, StreamKind, Subscription};
+use marketfeed::prelude::*;
 use marketfeed::sim::{SimConfig, Simulator};
-use marketfeed::{Exchange, Symbol};
 use std::time::Duration;
 
 /// A user actor: counts what it receives and prints the best bid/ask now and then.
@@ -35,8 +33,8 @@ impl Handler<FeedEvent> for Strategy {
                 if self.views % 25 == 1 {
                     println!(
                         "{} {}: bid {:?} ask {:?} ({})",
-                        b.exchange,
-                        b.symbol,
+                        b.exchange(),
+                        b.symbol(),
                         b.view.best_bid().map(|l| l.price),
                         b.view.best_ask().map(|l| l.price),
                         b.state

@@ -16,7 +16,7 @@ mod support;
 
 use clap::Parser;
 use fuzz_support::{Stats, Target, TARGETS};
-use marketfeed::runtime::backoff::SplitMix64;
+use marketfeed::SplitMix64;
 use std::time::{Duration, Instant};
 
 /// Seeded mutation fuzzing of every venue's parse and the book tracker.

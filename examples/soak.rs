@@ -14,10 +14,10 @@
 //! start and end, and threads before start and after shutdown. Exits non-zero on any wrong or
 //! unsettled book, panic, lost or wrong trade.
 
-use marketfeed::engine::Engine;
-use marketfeed::runtime::backoff::{Backoff, SplitMix64};
-use marketfeed::runtime::events::{BookState, FeedEvent, FeedStatus, StreamKind, Subscription};
 use marketfeed::sim::{MarketConfig, SimConfig, SimTrade, Simulator};
+use marketfeed::Engine;
+use marketfeed::{Backoff, SplitMix64};
+use marketfeed::{BookState, FeedEvent, FeedStatus, StreamKind, Subscription};
 use marketfeed::{Exchange, Level, Symbol};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -361,7 +361,7 @@ async fn main() -> ExitCode {
         while let Some(e) = trades.recv().await {
             match e {
                 FeedEvent::Trade(t) => {
-                    let key = (t.meta.exchange, t.meta.symbol.clone());
+                    let key = (t.exchange(), t.symbol().clone());
                     l.borrow_mut().trades.entry(key).or_default().push((
                         Instant::now(),
                         t.id,

@@ -19,12 +19,8 @@
 mod support;
 
 use clap::Parser;
-use marketfeed::engine::Engine;
-use marketfeed::runtime::events::{
-    parse_market, BookState, FeedEvent, FeedStatus, StreamKind, Subscription,
-};
+use marketfeed::prelude::*;
 use marketfeed::sim::{SimConfig, Simulator};
-use marketfeed::{Exchange, Symbol};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -48,8 +44,8 @@ struct Args {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     seconds: u64,
     /// Markets on the real exchanges (exchange:SYMBOL, e.g. binance:BTC-USDT kraken:BTC/USD).
-    #[arg(long, num_args = 1.., value_parser = parse_market_arg)]
-    live: Vec<(Exchange, Symbol)>,
+    #[arg(long, num_args = 1..)]
+    live: Vec<Market>,
     /// Extra trusted root certificate(s), PEM (e.g. the TLS simulator's CA, or a proxy's).
     #[arg(long, value_name = "FILE", requires = "live")]
     root_cert: Vec<std::path::PathBuf>,
@@ -58,11 +54,7 @@ struct Args {
     resolve: Vec<support::Resolve>,
 }
 
-fn parse_market_arg(s: &str) -> Result<(Exchange, Symbol), String> {
-    parse_market(s).map_err(|e| e.to_string())
-}
-
-fn render(rows: &BTreeMap<(Exchange, Symbol), Row>, elapsed: Duration, tty: bool) {
+fn render(rows: &BTreeMap<Market, Row>, elapsed: Duration, tty: bool) {
     let mut out = String::new();
     if tty {
         out.push_str("\x1b[2J\x1b[H");
@@ -72,15 +64,15 @@ fn render(rows: &BTreeMap<(Exchange, Symbol), Row>, elapsed: Duration, tty: bool
         "{:<9} {:<10} {:>28} {:>28} {:>12} {:>14}  {}\n",
         "exchange", "symbol", "bid (size)", "ask (size)", "spread", "last trade", "state"
     ));
-    for ((e, s), r) in rows {
+    for (m, r) in rows {
         let side = |x: &Option<(String, String)>| {
             x.as_ref()
                 .map_or("-".to_string(), |(p, q)| format!("{p} ({q})"))
         };
         out.push_str(&format!(
             "{:<9} {:<10} {:>28} {:>28} {:>12} {:>14}  {}\n",
-            e.as_str(),
-            s.as_str(),
+            m.exchange.as_str(),
+            m.symbol.as_str(),
             side(&r.bid),
             side(&r.ask),
             r.spread.as_deref().unwrap_or("-"),
@@ -126,18 +118,13 @@ async fn main() -> ExitCode {
         builder = builder.endpoints(s.endpoints());
         sim = Some(s);
         let btc = Symbol::parse("BTC-USDT").expect("valid symbol");
-        vec![
-            (Exchange::Binance, btc.clone()),
-            (Exchange::Kraken, btc.clone()),
-            (Exchange::Poloniex, btc),
-        ]
+        [Exchange::Binance, Exchange::Kraken, Exchange::Poloniex]
+            .map(|e| Market::new(e, btc.clone()))
+            .to_vec()
     } else {
         println!(
             "Connecting to the real exchanges: {:?}",
-            args.live
-                .iter()
-                .map(|(e, s)| format!("{e}:{s}"))
-                .collect::<Vec<_>>()
+            args.live.iter().map(Market::to_string).collect::<Vec<_>>()
         );
         args.live.clone()
     };
@@ -159,7 +146,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut rows: BTreeMap<(Exchange, Symbol), Row> = markets
+    let mut rows: BTreeMap<Market, Row> = markets
         .iter()
         .map(|m| {
             (
@@ -193,7 +180,7 @@ async fn main() -> ExitCode {
             event = feed.recv() => match event {
                 None => break,
                 Some(FeedEvent::Book(b)) => {
-                    if let Some(r) = rows.get_mut(&(b.exchange, b.symbol.clone())) {
+                    if let Some(r) = rows.get_mut(&b.market()) {
                         r.bid = b.view.best_bid().map(|l| (l.price.to_string(), l.qty.to_string()));
                         r.ask = b.view.best_ask().map(|l| (l.price.to_string(), l.qty.to_string()));
                         r.spread = b.view.best_bid().zip(b.view.best_ask()).map(|(b, a)| (a.price - b.price).to_string());
@@ -202,7 +189,7 @@ async fn main() -> ExitCode {
                     }
                 }
                 Some(FeedEvent::Trade(t)) => {
-                    if let Some(r) = rows.get_mut(&(t.meta.exchange, t.meta.symbol.clone())) {
+                    if let Some(r) = rows.get_mut(&t.market()) {
                         r.last_trade = Some(t.price.to_string());
                     }
                 }
@@ -221,8 +208,8 @@ async fn main() -> ExitCode {
                         _ => None,
                     };
                     if let Some(text) = text {
-                        for ((e, sym), r) in rows.iter_mut() {
-                            if *e == s.exchange && s.symbol.as_ref().is_none_or(|x| x == sym) {
+                        for (m, r) in rows.iter_mut() {
+                            if m.exchange == s.exchange && s.symbol.as_ref().is_none_or(|x| *x == m.symbol) {
                                 r.state = text.clone();
                                 r.ever_live |= s.status == FeedStatus::Live;
                             }
@@ -244,7 +231,7 @@ async fn main() -> ExitCode {
     let never: Vec<String> = rows
         .iter()
         .filter(|(_, r)| !r.ever_live)
-        .map(|((e, s), r)| format!("{e}:{s} ({})", r.state))
+        .map(|(m, r)| format!("{m} ({})", r.state))
         .collect();
     if never.is_empty() {
         ExitCode::SUCCESS

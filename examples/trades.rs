@@ -9,10 +9,8 @@
 mod support;
 
 use clap::Parser;
-use marketfeed::engine::Engine;
-use marketfeed::runtime::events::{parse_market, FeedEvent, StreamKind, Subscription};
+use marketfeed::prelude::*;
 use marketfeed::sim::{SimConfig, Simulator};
-use marketfeed::{Exchange, Symbol, TakerSide};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -24,8 +22,8 @@ struct Args {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     seconds: u64,
     /// Markets on the real exchanges (exchange:SYMBOL).
-    #[arg(long, num_args = 1.., value_parser = |s: &str| parse_market(s).map_err(|e| e.to_string()))]
-    live: Vec<(Exchange, Symbol)>,
+    #[arg(long, num_args = 1..)]
+    live: Vec<Market>,
 }
 
 #[actix_rt::main]
@@ -46,11 +44,9 @@ async fn main() -> ExitCode {
         builder = builder.endpoints(s.endpoints());
         sim = Some(s);
         let btc = Symbol::parse("BTC-USDT").expect("valid symbol");
-        vec![
-            (Exchange::Binance, btc.clone()),
-            (Exchange::Kraken, btc.clone()),
-            (Exchange::Poloniex, btc),
-        ]
+        [Exchange::Binance, Exchange::Kraken, Exchange::Poloniex]
+            .map(|e| Market::new(e, btc.clone()))
+            .to_vec()
     } else {
         live
     };
@@ -82,7 +78,7 @@ async fn main() -> ExitCode {
                     count += 1;
                     let side = match t.taker_side { TakerSide::Buy => "buy ", TakerSide::Sell => "sell" };
                     println!("{:<9} {:<10} {side} {:>14} @ {:<14} id {}",
-                        t.meta.exchange.as_str(), t.meta.symbol.as_str(), t.qty.to_string(), t.price.to_string(),
+                        t.exchange().as_str(), t.symbol().as_str(), t.qty.to_string(), t.price.to_string(),
                         t.id.map_or("-".to_string(), |i| i.to_string()));
                 }
                 Some(FeedEvent::Lost { kind, count }) => println!("(lost {count} {kind:?} events: consumer too slow)"),

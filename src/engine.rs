@@ -1,9 +1,7 @@
 //! The public face of the runtime: [`Engine::builder`] and the cloneable [`Engine`] handle.
 //!
 //! ```no_run
-//! use marketfeed::engine::Engine;
-//! use marketfeed::runtime::events::{FeedEvent, StreamKind, Subscription};
-//! use marketfeed::{Exchange, Symbol};
+//! use marketfeed::prelude::*;
 //!
 //! #[actix_rt::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -11,14 +9,14 @@
 //!     let mut feed = engine
 //!         .subscribe(
 //!             Subscription::new()
-//!                 .market(Exchange::Binance, Symbol::parse("BTC-USDT")?)
+//!                 .markets(["binance:BTC-USDT".parse::<Market>()?])
 //!                 .kinds([StreamKind::Book, StreamKind::Trades, StreamKind::Status])
 //!                 .depth(5),
 //!         )
 //!         .await?;
 //!     while let Some(event) = feed.recv().await {
 //!         if let FeedEvent::Book(b) = event {
-//!             println!("{} {:?} {:?}", b.symbol, b.view.best_bid(), b.view.best_ask());
+//!             println!("{} {:?} {:?}", b.market(), b.view.best_bid(), b.view.best_ask());
 //!         }
 //!     }
 //!     engine.shutdown().await;
@@ -30,9 +28,10 @@ use crate::actors::messages::{BookQuery, Stop};
 use crate::actors::supervisor::{
     EngineConfig, Query, Subscribe, SubscribeRecipient, Supervisor, Unsubscribe,
 };
+use crate::backoff::Backoff;
+use crate::book::BookView;
 use crate::exchange::session::Endpoint;
-use crate::runtime::backoff::Backoff;
-use crate::runtime::events::{FeedEvent, Subscription};
+use crate::runtime::events::{BookState, FeedEvent, Subscription};
 use crate::runtime::hub::Hub;
 use crate::runtime::queue::Feed;
 use crate::runtime::EngineError;
@@ -277,7 +276,7 @@ pub struct Engine {
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
-            .field("running", &self.supervisor.connected())
+            .field("running", &self.is_running())
             .finish()
     }
 }
@@ -324,16 +323,24 @@ impl Engine {
         exchange: Exchange,
         symbol: &Symbol,
         depth: usize,
-    ) -> Result<BookQuery, EngineError> {
+    ) -> Result<BookInfo, EngineError> {
         let q = Query {
             exchange,
             symbol: symbol.clone(),
             depth,
         };
-        self.supervisor
+        let answer = self
+            .supervisor
             .send(q)
             .await
-            .map_err(|_| EngineError::Stopped)?
+            .map_err(|_| EngineError::Stopped)??;
+        Ok(BookInfo::from(answer))
+    }
+
+    /// Whether the engine still runs (false once [`shutdown`](Self::shutdown) completed or its
+    /// actor system stopped).
+    pub fn is_running(&self) -> bool {
+        self.supervisor.connected()
     }
 
     /// Unsubscribes and closes every connection, stops every actor and arbiter, and closes
@@ -341,10 +348,33 @@ impl Engine {
     pub async fn shutdown(&self) {
         let _ = self.supervisor.send(Stop).await;
     }
+}
 
-    /// The supervisor actor, for applications that embed the actor system.
-    pub fn supervisor(&self) -> &Addr<Supervisor> {
-        &self.supervisor
+/// One book as [`Engine::book`] found it.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct BookInfo {
+    /// Venue.
+    pub exchange: Exchange,
+    /// Symbol.
+    pub symbol: Symbol,
+    /// The top levels asked for (empty unless the book is live).
+    pub view: BookView,
+    /// Sync state.
+    pub state: BookState,
+    /// The venue's id of the last applied message.
+    pub last_update_id: Option<u64>,
+}
+
+impl From<BookQuery> for BookInfo {
+    fn from(q: BookQuery) -> Self {
+        BookInfo {
+            exchange: q.exchange,
+            symbol: q.symbol,
+            view: q.view,
+            state: q.state,
+            last_update_id: q.last_update_id,
+        }
     }
 }
 

@@ -10,10 +10,10 @@
 
 use marketfeed::conn::{ConnEvent, Connection, Frame, Outgoing, Phase};
 use marketfeed::exchange::{BookTracker, Outcome, ResyncReason, SyncState, TrackerConfig};
-use marketfeed::runtime::events::FeedStatus;
 use marketfeed::sim::memory::{MemoryVenue, ServerFrame};
 use marketfeed::sim::{SimConfig, TruthBook};
 use marketfeed::types::{Exchange, MarketEvent, Symbol, Timestamp};
+use marketfeed::FeedStatus;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -559,7 +559,7 @@ fn subscribes_are_paced_under_the_venue_message_limit() {
 /// buffered past the cap; the connection is reset and the books resubscribed.
 #[test]
 fn oversized_message_resets_the_connection() {
-    let limit = marketfeed::engine::DEFAULT_MAX_MESSAGE_SIZE;
+    let limit = marketfeed::DEFAULT_MAX_MESSAGE_SIZE;
     let mut p = Pair::new(Exchange::Kraken, config());
     p.books(&["BTC-USDT"]);
     p.run_for(Duration::from_millis(200));

@@ -8,13 +8,13 @@
 mod engine_common;
 
 use engine_common::*;
-use marketfeed::engine::{Engine, EngineBuilder};
 use marketfeed::exchange::session::Endpoint;
-use marketfeed::runtime::backoff::Backoff;
-use marketfeed::runtime::events::{BookState, FeedEvent, FeedStatus, StreamKind, Subscription};
-use marketfeed::runtime::EngineError;
 use marketfeed::sim::{SimConfig, SimTls, Simulator, WsApiSim, WsApiSimConfig};
 use marketfeed::wsapi::{SystemClock, WsApiClient, WsApiConfig, WsApiError};
+use marketfeed::Backoff;
+use marketfeed::EngineError;
+use marketfeed::{BookState, FeedEvent, FeedStatus, StreamKind, Subscription};
+use marketfeed::{Engine, EngineBuilder};
 use marketfeed::{Exchange, Symbol};
 use std::collections::HashMap;
 use std::sync::Arc;

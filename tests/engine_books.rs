@@ -2,8 +2,8 @@
 
 mod engine_common;
 use engine_common::*;
-use marketfeed::runtime::events::{FeedEvent, FeedStatus, StreamKind, Subscription};
 use marketfeed::Exchange;
+use marketfeed::{FeedEvent, FeedStatus, StreamKind, Subscription};
 use std::time::Duration;
 
 async fn one_venue(exchange: Exchange, depth: usize) {

@@ -4,8 +4,8 @@
 
 mod engine_common;
 use engine_common::*;
-use marketfeed::runtime::events::{FeedEvent, FeedStatus, StreamKind, Subscription};
 use marketfeed::Exchange;
+use marketfeed::{FeedEvent, FeedStatus, StreamKind, Subscription};
 use std::time::Duration;
 
 const NAMES: [&str; 10] = [

@@ -3,8 +3,8 @@
 
 mod engine_common;
 use engine_common::*;
-use marketfeed::runtime::events::{FeedStatus, StreamKind, Subscription};
 use marketfeed::Exchange;
+use marketfeed::{FeedStatus, StreamKind, Subscription};
 use std::time::Duration;
 
 async fn reconnects(exchange: Exchange) {

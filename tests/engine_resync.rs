@@ -3,8 +3,9 @@
 
 mod engine_common;
 use engine_common::*;
-use marketfeed::runtime::events::{FeedEvent, FeedStatus, ResyncReason, StreamKind, Subscription};
+use marketfeed::ResyncReason;
 use marketfeed::{Exchange, Symbol};
+use marketfeed::{FeedEvent, FeedStatus, StreamKind, Subscription};
 use std::time::{Duration, Instant};
 
 /// Injects a fault on `a` and checks: `a` goes Resyncing then Live again and matches the
@@ -174,7 +175,7 @@ async fn malformed_frame_is_reported_and_books_carry_on() {
     .await;
     assert_eq!(
         engine.book(Exchange::Binance, &btc, 1).await.unwrap().state,
-        marketfeed::runtime::events::BookState::Live
+        marketfeed::BookState::Live
     );
     engine.shutdown().await;
     sim.stop();

@@ -2,8 +2,8 @@
 
 mod engine_common;
 use engine_common::*;
-use marketfeed::runtime::events::{StreamKind, Subscription};
 use marketfeed::Exchange;
+use marketfeed::{StreamKind, Subscription};
 use std::time::Duration;
 
 fn thread_names() -> Vec<String> {
@@ -63,7 +63,7 @@ async fn shutdown_leaves_nothing_running() {
     })
     .await;
     assert!(drained.is_ok(), "the feed closes at shutdown");
-    assert!(!engine.supervisor().connected(), "the supervisor stopped");
+    assert!(!engine.is_running(), "the supervisor stopped");
     // Arbiter threads are joined.
     let deadline = std::time::Instant::now() + Duration::from_secs(3);
     while threads() > before && std::time::Instant::now() < deadline {
@@ -88,13 +88,13 @@ async fn shutdown_leaves_nothing_running() {
 
 #[test]
 fn spawned_engine_runs_from_plain_code() {
-    let thread = marketfeed::engine::Engine::builder()
+    let thread = marketfeed::Engine::builder()
         .arbiters(1)
         .spawn()
         .expect("spawned");
     let engine = thread.engine().clone();
     // A bad config value is a clear error, not a panic.
-    let err = marketfeed::engine::Engine::builder()
+    let err = marketfeed::Engine::builder()
         .book_depth(marketfeed::Exchange::Kraken, 7)
         .spawn()
         .err()
@@ -102,7 +102,7 @@ fn spawned_engine_runs_from_plain_code() {
     assert!(
         matches!(
             &err,
-            marketfeed::runtime::EngineError::BookDepth(e)
+            marketfeed::EngineError::BookDepth(e)
                 if e.exchange == marketfeed::Exchange::Kraken && e.depth == 7
         ),
         "{err:?}"

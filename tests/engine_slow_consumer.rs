@@ -2,8 +2,8 @@
 
 mod engine_common;
 use engine_common::*;
-use marketfeed::runtime::events::{BookState, FeedEvent, StreamKind, Subscription};
 use marketfeed::Exchange;
+use marketfeed::{BookState, FeedEvent, StreamKind, Subscription};
 use std::time::Duration;
 
 #[actix_rt::test]

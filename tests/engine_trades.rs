@@ -2,8 +2,8 @@
 
 mod engine_common;
 use engine_common::*;
-use marketfeed::runtime::events::{FeedEvent, StreamKind, Subscription};
 use marketfeed::Exchange;
+use marketfeed::{FeedEvent, StreamKind, Subscription};
 use std::time::{Duration, Instant};
 
 #[actix_rt::test]

@@ -3,8 +3,8 @@
 
 mod engine_common;
 use engine_common::*;
-use marketfeed::runtime::events::{BookState, FeedEvent, FeedStatus, StreamKind, Subscription};
 use marketfeed::Exchange;
+use marketfeed::{BookState, FeedEvent, FeedStatus, StreamKind, Subscription};
 use std::time::Duration;
 
 async fn unknown_symbol(exchange: Exchange, expect_in_message: &str) {

@@ -5,9 +5,7 @@
 
 mod engine_common;
 use engine_common::*;
-use marketfeed::engine::Engine;
-use marketfeed::runtime::events::{BookState, FeedEvent, FeedStatus, StreamKind, Subscription};
-use marketfeed::runtime::EngineError;
+use marketfeed::prelude::*;
 use marketfeed::sim::Simulator;
 use marketfeed::{Exchange, Symbol};
 use std::time::{Duration, Instant};

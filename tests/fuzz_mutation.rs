@@ -3,7 +3,7 @@
 
 mod fuzz_support;
 use fuzz_support::{Stats, Target, TARGETS};
-use marketfeed::runtime::backoff::SplitMix64;
+use marketfeed::SplitMix64;
 
 const EXECS: u64 = 3_000;
 

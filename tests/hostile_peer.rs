@@ -5,12 +5,12 @@
 
 mod hostile_support;
 use hostile_support::{Conn, Peer, CONTINUATION, PING, TEXT};
-use marketfeed::engine::Engine;
 use marketfeed::exchange::session::Endpoint;
-use marketfeed::runtime::backoff::Backoff;
-use marketfeed::runtime::events::{FeedEvent, FeedStatus, StreamKind, Subscription};
-use marketfeed::runtime::queue::Feed;
+use marketfeed::Backoff;
+use marketfeed::Engine;
+use marketfeed::Feed;
 use marketfeed::{Exchange, Symbol};
+use marketfeed::{FeedEvent, FeedStatus, StreamKind, Subscription};
 use std::io::Write;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -255,7 +255,7 @@ async fn endless_continuation_frames_reset_the_connection() {
     )
     .await;
     let (size, limit) = too_large.expect("MessageTooLarge before the reset");
-    assert_eq!(limit, marketfeed::engine::DEFAULT_MAX_MESSAGE_SIZE);
+    assert_eq!(limit, marketfeed::DEFAULT_MAX_MESSAGE_SIZE);
     assert!(size > limit && size <= limit + (64 << 10), "{size} {limit}");
     let sent = peer.counters.payload_bytes_sent.load(Ordering::SeqCst);
     let FeedStatus::Disconnected { reason, .. } = status else {

@@ -24,22 +24,20 @@ fn readme_core_example() -> Result<(), Box<dyn std::error::Error>> {
 /// The README's engine example, compiled (not run: it connects to the real exchanges).
 #[allow(dead_code)]
 async fn readme_engine_example() -> Result<(), Box<dyn std::error::Error>> {
-    use marketfeed::engine::Engine;
-    use marketfeed::runtime::events::{FeedEvent, StreamKind, Subscription};
-    let engine = Engine::builder().start()?;
+    let engine = Engine::builder().start()?; // production endpoints by default
+    let markets: Vec<Market> = vec!["binance:BTC-USDT".parse()?, "kraken:BTC/USD".parse()?];
     let mut feed = engine
         .subscribe(
             Subscription::new()
-                .market(Exchange::Binance, Symbol::parse("BTC-USDT")?)
-                .market(Exchange::Kraken, Symbol::parse("BTC/USD")?)
+                .markets(markets)
                 .kinds([StreamKind::Book, StreamKind::Trades, StreamKind::Status])
                 .depth(5),
         )
         .await?;
     while let Some(event) = feed.recv().await {
         match event {
-            FeedEvent::Book(b) => println!("{} {} {:?}", b.exchange, b.symbol, b.view.best_bid()),
-            FeedEvent::Trade(t) => println!("trade {} @ {}", t.qty, t.price),
+            FeedEvent::Book(b) => println!("{} {:?}", b.market(), b.view.best_bid()),
+            FeedEvent::Trade(t) => println!("{} trade {} @ {}", t.market(), t.qty, t.price),
             FeedEvent::Status(s) => println!("{} {:?}: {:?}", s.exchange, s.symbol, s.status),
             _ => {}
         }
@@ -53,7 +51,7 @@ async fn readme_simulator_example() -> std::io::Result<()> {
     use marketfeed::sim::{SimConfig, Simulator};
     let sim = Simulator::start(SimConfig::default()).await?;
     assert!(sim.binance_ws_base().starts_with("ws://127.0.0.1:"));
-    let engine = marketfeed::engine::Engine::builder()
+    let engine = marketfeed::Engine::builder()
         .endpoints(sim.endpoints())
         .start()
         .unwrap();
@@ -75,7 +73,7 @@ async fn readme_tls_simulator_example() -> Result<(), Box<dyn std::error::Error>
         ..SimConfig::default()
     })
     .await?;
-    let mut builder = marketfeed::engine::Engine::builder().root_certificate(sim.ca_pem().unwrap());
+    let mut builder = marketfeed::Engine::builder().root_certificate(sim.ca_pem().unwrap());
     for (host, port, addr) in sim.production_resolves() {
         builder = builder.resolve(&host, port, addr);
     }

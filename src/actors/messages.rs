@@ -4,9 +4,9 @@
 //! `Recipient<Message>`, never the session type), so the actor files do not import each
 //! other.
 
+use crate::backoff::Backoff;
 use crate::book::BookView;
 use crate::exchange::session::Endpoint;
-use crate::runtime::backoff::Backoff;
 use crate::runtime::events::{BookState, FeedEvent, Subscription};
 use crate::runtime::queue::Feed;
 use crate::runtime::rest_budget::RestBudget;
@@ -332,6 +332,7 @@ macro_rules! handle {
             }
 
             /// Sends `msg`; the future resolves to the answer (an error if the actor is gone).
+            #[allow(dead_code)] // generated for every handle; not every handle is awaited
             pub fn send<M: Deliver<$name>>(&self, msg: M) -> RecipientRequest<M>
             where
                 M::Result: Send,
@@ -340,6 +341,7 @@ macro_rules! handle {
             }
 
             /// True while the actor can take messages.
+            #[allow(dead_code)] // generated for every handle
             pub fn connected(&self) -> bool {
                 true $(&& self.$field.connected())*
             }

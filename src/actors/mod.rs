@@ -1,15 +1,17 @@
-//! The actor layer: thin I/O shells over the pure core.
+//! The actor layer: thin I/O shells over the pure core. Internal: users hold the
+//! [`Engine`](crate::Engine) handle (and a `Recipient` with
+//! [`Engine::subscribe_recipient`](crate::Engine::subscribe_recipient)).
 //!
-//! * [`ConnectionActor`]: one per venue connection (awc WebSocket); parses frames with the
+//! * [`ConnectionActor`](connection::ConnectionActor): one per venue connection (awc WebSocket); parses frames with the
 //!   venue module and routes book messages to book actors, trades to subscribers.
-//! * [`BookActor`]: one per (exchange, symbol); owns a [`BookTracker`](crate::BookTracker),
+//! * [`BookActor`](book::BookActor): one per (exchange, symbol); owns a [`BookTracker`](crate::BookTracker),
 //!   fetches Binance REST snapshots through its snapshot fetcher (`snapshot.rs`), asks its
 //!   connection to resubscribe on Kraken/Poloniex, publishes views, deltas, best bid/ask and
 //!   status, and greets a feed that arrives while it is live with its current state.
-//! * [`Supervisor`]: registry of connections, books and subscribers; reconnects failed
+//! * [`Supervisor`](supervisor::Supervisor): registry of connections, books and subscribers; reconnects failed
 //!   connections with capped exponential backoff and jitter; releases the books and streams
 //!   no feed wants any more (and closes a connection left with none).
-//! * [`SubscriberActor`]: one per subscription; flushes throttled views, forwards to a
+//! * [`SubscriberActor`](subscriber::SubscriberActor): one per subscription; flushes throttled views, forwards to a
 //!   `Recipient`, and unregisters when the consumer goes away.
 //!
 //! No actor file imports another actor's type: every message lives in [`messages`], and an
@@ -30,7 +32,6 @@ pub mod supervisor;
 pub use book::BookActor;
 pub use connection::ConnectionActor;
 pub use subscriber::SubscriberActor;
-pub use supervisor::Supervisor;
 
 use crate::runtime::events::FeedEvent;
 use crate::runtime::hub::{Entry, Hub};

@@ -9,9 +9,9 @@
 //! fetcher (the book stopped) abandons it.
 
 use super::messages::{BookSettings, FetchError, SnapshotFetched, SnapshotThrottled};
+use crate::backoff::{unit_jitter, Backoff, SplitMix64};
 use crate::exchange::binance;
 use crate::exchange::session;
-use crate::runtime::backoff::{unit_jitter, Backoff, SplitMix64};
 use crate::runtime::rest_budget::RestBudget;
 use crate::types::{Exchange, Symbol, Timestamp};
 use actix::prelude::*;

@@ -7,9 +7,9 @@
 
 use super::messages::*;
 use super::{start_book, start_connection, start_subscriber};
+use crate::backoff::{unit_jitter, Backoff, SplitMix64};
 use crate::exchange::session::{self, Endpoint};
 use crate::net::Transport;
-use crate::runtime::backoff::{unit_jitter, Backoff, SplitMix64};
 use crate::runtime::events::{FeedEvent, StreamKind, Subscription};
 use crate::runtime::hub::{Entry, Hub};
 use crate::runtime::queue::{Feed, Queue};

@@ -262,6 +262,31 @@ impl FeedStatus {
     }
 }
 
+// The same accessors as the venue events' (`Trade::exchange()`, `Trade::symbol()`), so
+// every event names its market one way.
+macro_rules! market_accessors {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// The venue.
+            pub fn exchange(&self) -> Exchange {
+                self.exchange
+            }
+
+            /// The normalized symbol.
+            pub fn symbol(&self) -> &Symbol {
+                &self.symbol
+            }
+
+            /// The market (venue and symbol).
+            pub fn market(&self) -> crate::types::Market {
+                crate::types::Market::new(self.exchange, self.symbol.clone())
+            }
+        }
+    )*};
+}
+
+market_accessors!(BookUpdate, BestBidAsk);
+
 /// A status change of a connection (`symbol: None`) or one book.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusEvent {
@@ -446,10 +471,15 @@ impl Subscription {
         self
     }
 
-    /// Adds markets.
-    pub fn markets(mut self, markets: impl IntoIterator<Item = (Exchange, Symbol)>) -> Self {
-        for (e, s) in markets {
-            self = self.market(e, s);
+    /// Adds markets: [`Market`](crate::Market)s (`"binance:BTC-USDT".parse()?`) or
+    /// `(Exchange, Symbol)` pairs.
+    pub fn markets<M: Into<crate::types::Market>>(
+        mut self,
+        markets: impl IntoIterator<Item = M>,
+    ) -> Self {
+        for m in markets {
+            let m = m.into();
+            self = self.market(m.exchange, m.symbol);
         }
         self
     }
@@ -513,17 +543,4 @@ impl Subscription {
     pub fn kind_list(&self) -> &[StreamKind] {
         &self.kinds
     }
-}
-
-/// Parses `exchange:SYMBOL` (e.g. `binance:BTC-USDT`, `kraken:BTC/USD`, `poloniex:BTC_USDT`).
-pub fn parse_market(text: &str) -> Result<(Exchange, Symbol), crate::runtime::EngineError> {
-    use crate::runtime::EngineError;
-    let (e, s) = text
-        .split_once(':')
-        .ok_or_else(|| EngineError::InvalidConfig(format!("{text:?}: expected exchange:SYMBOL")))?;
-    let exchange: Exchange = e
-        .parse()
-        .map_err(|e| EngineError::InvalidConfig(format!("{e}")))?;
-    let symbol = Symbol::parse(s).map_err(EngineError::Symbol)?;
-    Ok((exchange, symbol))
 }

@@ -1,11 +1,10 @@
 //! Runtime plumbing that is not an actor: events and subscriptions, the consumer queue,
-//! the subscription registry, reconnect schedules, and the engine's error type.
+//! the subscription registry, the REST weight budget, and the engine's error type.
 
-pub mod backoff;
 pub mod events;
 pub(crate) mod hub;
 pub mod queue;
-pub mod rest_budget;
+pub(crate) mod rest_budget;
 
 use crate::exchange::session::PlanError;
 use crate::exchange::DepthError;

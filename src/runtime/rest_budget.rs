@@ -1,23 +1,22 @@
 //! The REST request-weight budget shared by every book of one Binance venue (the weight is
-//! counted per IP, so all books draw on one budget). A thin thread-safe wrapper over the WS API
-//! session's pure [`RateLimiter`]: calendar-aligned minute windows, the server's own count
-//! (`X-MBX-USED-WEIGHT-1M`) taken in when higher, and 429 / 418 periods honoured. Time is
-//! passed in (epoch milliseconds).
+//! counted per IP, so all books draw on one budget). A thin thread-safe wrapper over the
+//! crate's pure [`RateLimiter`] (the one the WS API uses too): calendar-aligned minute windows,
+//! the server's own count (`X-MBX-USED-WEIGHT-1M`) taken in when higher, and 429 / 418 periods
+//! honoured. Time is passed in (epoch milliseconds).
 
-use crate::wsapi::limits::{Cost, IntervalUnit, RateLimit, RateLimitKind, RateLimiter};
-use crate::wsapi::WsApiError;
+use crate::limit::{Cost, IntervalUnit, LimitError, RateLimit, RateLimitKind, RateLimiter};
 use std::sync::Mutex;
 
 /// A per-venue `REQUEST_WEIGHT` budget.
 #[derive(Debug)]
-pub struct RestBudget {
+pub(crate) struct RestBudget {
     limit: u64,
     limiter: Mutex<RateLimiter>,
 }
 
 impl RestBudget {
     /// A budget of `weight_per_minute`.
-    pub fn new(weight_per_minute: u32) -> Self {
+    pub(crate) fn new(weight_per_minute: u32) -> Self {
         let limit = u64::from(weight_per_minute.max(1));
         let mut limiter = RateLimiter::empty();
         limiter.set_limit(RateLimitKind::RequestWeight, 60_000, limit);
@@ -32,17 +31,15 @@ impl RestBudget {
     }
 
     /// Takes `weight` if it fits at `now_ms`; otherwise the epoch ms at which to try again.
-    pub fn acquire(&self, weight: u32, now_ms: u64) -> Result<(), u64> {
+    pub(crate) fn acquire(&self, weight: u32, now_ms: u64) -> Result<(), u64> {
         let cost = Cost { weight, orders: 0 };
-        self.lock().try_acquire(cost, now_ms).map_err(|e| match e {
-            WsApiError::RateLimited { retry_after, .. } => retry_after,
-            WsApiError::Banned { until } => until,
-            _ => now_ms + 1_000,
-        })
+        self.lock()
+            .try_acquire(cost, now_ms)
+            .map_err(|e: LimitError| e.until())
     }
 
     /// Takes in the server's `X-MBX-USED-WEIGHT-1M` of a request sent at `sent_ms`.
-    pub fn observe_used(&self, used: u64, sent_ms: u64, now_ms: u64) {
+    pub(crate) fn observe_used(&self, used: u64, sent_ms: u64, now_ms: u64) {
         let seen = RateLimit {
             rate_limit_type: RateLimitKind::RequestWeight,
             interval: IntervalUnit::Minute,
@@ -54,13 +51,13 @@ impl RestBudget {
     }
 
     /// The server answered 429 (`until` = now + `Retry-After`): nothing is sent before then.
-    pub fn on_too_many_requests(&self, until_ms: u64) {
+    pub(crate) fn on_too_many_requests(&self, until_ms: u64) {
         self.lock()
             .on_rate_limited(RateLimitKind::RequestWeight, until_ms);
     }
 
     /// The server answered 418: the IP is banned until `until_ms`.
-    pub fn on_banned(&self, until_ms: u64) {
+    pub(crate) fn on_banned(&self, until_ms: u64) {
         self.lock().on_banned(until_ms);
     }
 }

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-pub use crate::runtime::backoff::SplitMix64;
+pub use crate::backoff::SplitMix64;
 
 /// Shape of a synthetic market.
 #[derive(Clone, Debug)]

@@ -1,7 +1,7 @@
 //! The embedded exchange simulator (feature `sim`): seeded synthetic markets, encoders that
 //! speak each venue's real protocol, and loopback servers ([`Simulator`]) for Binance spot,
-//! Kraken v2 and Poloniex v3 with fault knobs, and a Binance WebSocket API server
-//! ([`WsApiSim`]). Tests, benches and users' own tests run against it offline.
+//! Kraken v2 and Poloniex v3 with fault knobs, and (with feature `wsapi`) a Binance WebSocket
+//! API server (`WsApiSim`). Tests, benches and users' own tests run against it offline.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -16,6 +16,7 @@
 pub mod binance;
 pub mod history;
 pub mod kraken;
+mod limit;
 pub mod market;
 pub mod memory;
 pub mod poloniex;
@@ -25,9 +26,11 @@ mod state;
 mod tls;
 pub mod venues;
 pub mod window;
+#[cfg(feature = "wsapi")]
 mod wsapi;
 
 pub use market::MarketConfig;
 pub use server::{start_replay, Faults, SimConfig, SimTrade, Simulator, TruthBook};
 pub use tls::{production_hosts, production_resolves, SimTls};
+#[cfg(feature = "wsapi")]
 pub use wsapi::*;

@@ -6,6 +6,7 @@
 //! [`session`](super::session) and answers requests with it; everything it sends is computed
 //! by pure code in `state.rs`, `session.rs` and the venue encoders.
 
+use super::limit::IncomingLimit;
 use super::market::MarketConfig;
 use super::session::{
     query_param, BinanceRoute, BinanceSession, KrakenSession, PoloniexSession, VenueSession,
@@ -754,8 +755,7 @@ async fn ws_loop(
     let mut last_pong = Instant::now();
     let mut sent = false;
     let limit = super::venues::incoming_limit(&shared.config, venue.exchange());
-    let mut incoming =
-        (limit > 0).then(|| crate::exchange::session::SendGate::new(limit, Duration::from_secs(1)));
+    let mut incoming = (limit > 0).then(|| IncomingLimit::new(limit, Duration::from_secs(1)));
     let mut too_many = false;
     let exchange = venue.exchange();
     *shared.lock().open_sessions.entry(exchange).or_default() += 1;
@@ -778,7 +778,7 @@ async fn ws_loop(
         tokio::select! {
             msg = stream.recv() => match msg {
                 Some(Ok(Message::Text(_) | Message::Ping(_) | Message::Pong(_)))
-                    if incoming.as_mut().is_some_and(|g| g.try_send(Instant::now()).is_err()) =>
+                    if incoming.as_mut().is_some_and(|l| !l.arrive(Instant::now())) =>
                 {
                     too_many = true;
                     break;

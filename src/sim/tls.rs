@@ -34,6 +34,7 @@ pub fn production_hosts() -> Vec<(String, u16)> {
         urls.push(ep.ws);
         urls.extend(ep.rest);
     }
+    #[cfg(feature = "wsapi")]
     urls.push(crate::wsapi::PRODUCTION_URL.to_string());
     let mut out: Vec<(String, u16)> = Vec::new();
     for u in urls {
@@ -123,12 +124,15 @@ impl SimTls {
 }
 
 /// `(host, port, addr)` for every production market-data host (the WS API host is served by
-/// [`WsApiSim`](super::WsApiSim), not the market simulator): resolve each of them to `addr`
+/// `WsApiSim` (feature `wsapi`), not the market simulator): resolve each of them to `addr`
 /// (e.g. `EngineBuilder::resolve`) to run production URLs against a simulator on `addr`.
 pub fn production_resolves(addr: SocketAddr) -> Vec<(String, u16, SocketAddr)> {
+    #[cfg(feature = "wsapi")]
     let wsapi_host = url::Url::parse(crate::wsapi::PRODUCTION_URL)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string));
+    #[cfg(not(feature = "wsapi"))]
+    let wsapi_host: Option<String> = None;
     production_hosts()
         .into_iter()
         .filter(|(h, _)| Some(h) != wsapi_host.as_ref())

@@ -1,6 +1,6 @@
 //! Normalized events: what every venue module produces and the rest of the crate consumes.
 
-use super::{Exchange, Symbol, Timestamp};
+use super::{Exchange, Market, Symbol, Timestamp};
 use rust_decimal::Decimal;
 
 /// Book side.
@@ -147,6 +147,32 @@ pub struct Ticker {
     /// Book update id this ticker corresponds to (Binance `bookTicker` `u`).
     pub update_id: Option<u64>,
 }
+
+/// Every event names its market the same way: `event.exchange()` and `event.symbol()` (and
+/// `event.market()`), whether it carries a [`Meta`] header (trades, snapshots, deltas,
+/// tickers) or is one of the engine's own views (`BookUpdate`, `BestBidAsk`).
+macro_rules! market_accessors {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// The venue.
+            pub fn exchange(&self) -> Exchange {
+                self.meta.exchange
+            }
+
+            /// The normalized symbol.
+            pub fn symbol(&self) -> &Symbol {
+                &self.meta.symbol
+            }
+
+            /// The market (venue and symbol).
+            pub fn market(&self) -> Market {
+                Market::new(self.meta.exchange, self.meta.symbol.clone())
+            }
+        }
+    )*};
+}
+
+market_accessors!(Trade, Ticker, BookSnapshot, BookDelta);
 
 /// A normalized market-data event.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,8 @@
-//! Plain data shared by every layer: venues, symbols, exact numbers, time and events.
+//! Plain data shared by every layer: venues, symbols, markets, exact numbers, time and events.
 
 mod event;
 mod exchange;
+mod market;
 pub mod num;
 mod symbol;
 mod time;
@@ -11,5 +12,6 @@ pub use event::{
     Trade,
 };
 pub use exchange::{Exchange, UnknownExchange};
+pub use market::{Market, MarketError};
 pub use symbol::{Symbol, SymbolError, SymbolStyle};
 pub use time::Timestamp;

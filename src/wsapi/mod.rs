@@ -54,7 +54,7 @@ pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use credentials::{redact, write_template, Credentials, TEMPLATE};
 pub use error::{codes, CredentialsError, WsApiError};
 pub use events::{UserDataEvent, UserEvent};
-pub use limits::{Blocked, Cost, LimitUsage, RateLimit, RateLimitKind, RateLimiter};
+pub use limits::{Cost, LimitError, LimitUsage, RateLimit, RateLimitKind, RateLimiter};
 pub use methods::{method_info, method_spec, Group, MethodSpec, Security, SecurityType, METHODS};
 pub use results::{
     AccountStatus, Balance, Depth, ExchangeInfo, Level, Order, OrderList, ServerTime, SessionInfo,

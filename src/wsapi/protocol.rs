@@ -1,5 +1,5 @@
-//! Wire structs and pure helpers: request/response frames, request ids, the correlation
-//! table, and the reconnect backoff schedule.
+//! Wire structs and pure helpers: request/response frames, request ids and the correlation
+//! table. (The reconnect schedule is the crate's one [`Backoff`](crate::backoff::Backoff).)
 //!
 //! Protocol reference sections 2.2 (request) and 2.3 (response).
 
@@ -209,39 +209,6 @@ impl<T> PendingTable<T> {
     }
 }
 
-/// Reconnect delay for attempt `attempt` (0-based): capped exponential `base * 2^attempt`
-/// with "equal jitter" (half fixed, half scaled by `rand01` in `[0, 1)`).
-pub fn backoff_ms(attempt: u32, base_ms: u64, cap_ms: u64, rand01: f64) -> u64 {
-    let exp = base_ms.saturating_mul(1u64 << attempt.min(32)).min(cap_ms);
-    let half = exp / 2;
-    half + (half as f64 * rand01.clamp(0.0, 1.0)) as u64
-}
-
-/// A tiny deterministic PRNG (xorshift64*) for backoff jitter; not for cryptography.
-#[derive(Debug, Clone)]
-pub struct Jitter(u64);
-
-impl Jitter {
-    /// Seeded generator (a zero seed is replaced).
-    pub fn new(seed: u64) -> Self {
-        Self(if seed == 0 {
-            0x9E37_79B9_7F4A_7C15
-        } else {
-            seed
-        })
-    }
-
-    /// Next value in `[0, 1)`.
-    pub fn next_f64(&mut self) -> f64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,18 +270,5 @@ mod tests {
         assert_eq!(t.expire(150), vec!['a']);
         assert_eq!(t.drain(), vec!['c']);
         assert!(t.is_empty());
-    }
-
-    #[test]
-    fn backoff_capped_exponential_with_jitter() {
-        assert_eq!(backoff_ms(0, 100, 10_000, 0.0), 50);
-        assert_eq!(backoff_ms(3, 100, 10_000, 0.0), 400);
-        assert_eq!(backoff_ms(3, 100, 10_000, 0.999_999), 799);
-        assert_eq!(backoff_ms(40, 100, 10_000, 0.0), 5_000);
-        let mut j = Jitter::new(7);
-        for _ in 0..1000 {
-            let x = j.next_f64();
-            assert!((0.0..1.0).contains(&x));
-        }
     }
 }

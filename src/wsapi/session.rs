@@ -2,8 +2,8 @@
 //! [`WsApiClient`] handle.
 //!
 //! The actor calls the pure parts: [`sign`](super::sign) for payloads,
-//! [`RateLimiter`] for limits, [`PendingTable`] for correlation and [`backoff_ms`] for the
-//! reconnect schedule. Time for timestamps and rate-limit windows comes from the injected
+//! [`RateLimiter`] for limits, [`PendingTable`] for correlation and the crate's one
+//! [`Backoff`] for the reconnect schedule. Time for timestamps and rate-limit windows comes from the injected
 //! [`Clock`](super::Clock); request timeouts and heartbeats use the runtime's timers.
 
 use std::collections::VecDeque;
@@ -26,10 +26,9 @@ use super::error::{CredentialsError, WsApiError};
 use super::events::{UserDataEvent, UserEvent};
 use super::limits::{Cost, LimitUsage, RateLimitKind, RateLimiter};
 use super::methods::{method_info, method_spec, Security};
-use super::protocol::{
-    backoff_ms, parse_incoming, IdGenerator, Incoming, Jitter, PendingTable, Request, Response,
-};
+use super::protocol::{parse_incoming, IdGenerator, Incoming, PendingTable, Request, Response};
 use super::sign::{sign_params, Auth, KeyType, Params};
+use crate::backoff::{unit_jitter, Backoff, SplitMix64};
 
 /// Production endpoint.
 pub const PRODUCTION_URL: &str = "wss://ws-api.binance.com:443/ws-api/v3";
@@ -292,7 +291,7 @@ pub struct SessionActor {
     phase: Phase,
     attempt: u32,
     reconnects: u64,
-    jitter: Jitter,
+    jitter: SplitMix64,
     logged_on: bool,
     /// The server announced `serverShutdown`: new requests wait, and once the in-flight ones
     /// are answered the session moves to a new connection.
@@ -591,7 +590,11 @@ impl SessionActor {
                     Some(i) => Ok(i),
                     None => method_info(&call.method, call.params.as_ref()),
                 };
-                let checked = info.and_then(|(_, cost)| self.limiter.check(cost, self.now_ms()));
+                let checked = info.and_then(|(_, cost)| {
+                    self.limiter
+                        .check(cost, self.now_ms())
+                        .map_err(WsApiError::from)
+                });
                 if let Err(e) = checked {
                     let _ = call.reply.send(Err(e));
                     return;
@@ -658,7 +661,7 @@ impl SessionActor {
             }
         }
         if let Err(e) = self.limiter.try_acquire(cost, now) {
-            let _ = reply.send(Err(e));
+            let _ = reply.send(Err(e.into()));
             self.publish();
             return;
         }
@@ -888,12 +891,17 @@ impl SessionActor {
 
     fn schedule_reconnect(&mut self, ctx: &mut Context<Self>) {
         self.phase = Phase::Connecting;
-        let delay = backoff_ms(
-            self.attempt,
-            self.cfg.reconnect_base.as_millis() as u64,
-            self.cfg.reconnect_cap.as_millis() as u64,
-            self.jitter.next_f64(),
-        );
+        // `attempt` counts from 0 here; the first retry waits about `reconnect_base`.
+        let schedule = Backoff {
+            base: self.cfg.reconnect_base,
+            max: self.cfg.reconnect_cap,
+        };
+        let delay = schedule
+            .delay(
+                self.attempt.saturating_add(1),
+                unit_jitter(self.jitter.next_u64()),
+            )
+            .as_millis() as u64;
         self.attempt = self.attempt.saturating_add(1);
         tracing::info!(
             delay_ms = delay,
@@ -1091,7 +1099,7 @@ impl WsApiClient {
             phase: Phase::Connecting,
             attempt: 0,
             reconnects: 0,
-            jitter: Jitter::new(seed),
+            jitter: SplitMix64::new(seed),
             logged_on: false,
             draining: false,
             time_offset_ms: 0,

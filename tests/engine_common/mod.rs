@@ -1,14 +1,14 @@
 //! Shared setup for the engine tests: a simulator on loopback and an engine pointed at it.
 #![allow(dead_code)]
 
-use marketfeed::actors::messages::BookQuery;
-use marketfeed::engine::{Engine, EngineBuilder};
-use marketfeed::runtime::backoff::Backoff;
-use marketfeed::runtime::events::BookState;
-use marketfeed::runtime::events::{FeedEvent, FeedStatus};
-use marketfeed::runtime::queue::Feed;
 use marketfeed::sim::{MarketConfig, SimConfig, Simulator, TruthBook};
+use marketfeed::Backoff;
+use marketfeed::BookInfo;
+use marketfeed::BookState;
+use marketfeed::Feed;
+use marketfeed::{Engine, EngineBuilder};
 use marketfeed::{Exchange, Level, Symbol};
+use marketfeed::{FeedEvent, FeedStatus};
 use std::time::{Duration, Instant};
 
 pub fn sym(s: &str) -> Symbol {
@@ -111,7 +111,7 @@ async fn poll_book(
     symbol: &Symbol,
     depth: usize,
     what: &str,
-    mut check: impl FnMut(&BookQuery) -> Result<(), String>,
+    mut check: impl FnMut(&BookInfo) -> Result<(), String>,
 ) {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut last = String::new();
@@ -130,7 +130,7 @@ async fn poll_book(
 }
 
 /// True when the engine's top levels equal the truth's (and are not empty).
-fn same_levels(q: &BookQuery, t: &TruthBook) -> bool {
+fn same_levels(q: &BookInfo, t: &TruthBook) -> bool {
     q.view.bids == levels(&t.bids) && q.view.asks == levels(&t.asks) && !q.view.bids.is_empty()
 }
 

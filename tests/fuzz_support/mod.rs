@@ -19,8 +19,8 @@ use marketfeed::exchange::binance::parse_depth_snapshot;
 use marketfeed::exchange::{
     parse, BookTracker, Message, Outcome, SyncState, TrackerConfig, DEFAULT_MAX_LEVELS,
 };
-use marketfeed::runtime::backoff::SplitMix64;
 use marketfeed::types::{Exchange, MarketEvent, Symbol, Timestamp};
+use marketfeed::SplitMix64;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 

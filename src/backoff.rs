@@ -1,4 +1,8 @@
-//! Reconnect schedules: capped exponential backoff with jitter, as a pure function.
+//! Reconnect schedules: capped exponential backoff with jitter, as a pure function. The one
+//! schedule of the crate: the engine's reconnects and snapshot retries
+//! ([`EngineBuilder::backoff`](crate::EngineBuilder::backoff)) and the WS API session's
+//! reconnects (`WsApiConfig::reconnect_base` / `reconnect_cap`) differ only in their
+//! parameters.
 
 use std::time::Duration;
 
@@ -92,5 +96,25 @@ mod tests {
             }
         }
         assert!(unit_jitter(u64::MAX) < 1.0 && unit_jitter(0) == 0.0);
+    }
+
+    /// The WS API session's documented schedule (its attempt counter starts at 0, so it asks
+    /// for `delay(attempt + 1)`): `base * 2^attempt` capped, with equal jitter, in whole ms.
+    #[test]
+    fn ws_api_reconnect_schedule() {
+        let b = Backoff {
+            base: Duration::from_millis(100),
+            max: Duration::from_secs(10),
+        };
+        let ms = |attempt: u32, j: f64| b.delay(attempt + 1, j).as_millis() as u64;
+        assert_eq!(ms(0, 0.0), 50);
+        assert_eq!(ms(3, 0.0), 400);
+        assert_eq!(ms(3, 0.999_999), 799);
+        assert_eq!(ms(40, 0.0), 5_000);
+        let mut rng = SplitMix64::new(7);
+        for _ in 0..1000 {
+            let x = unit_jitter(rng.next_u64());
+            assert!((0.0..1.0).contains(&x));
+        }
     }
 }
