@@ -417,6 +417,42 @@ impl Target {
         }
     }
 
+    /// Runs one raw input (a `cargo fuzz` input, see `fuzz/README.md`) through the target's
+    /// invariants. Panics are not caught: libFuzzer reports them. The input, lossily UTF-8:
+    ///
+    /// * parse targets: one frame (REST body for `parse-binance-rest`); the Binance targets
+    ///   parse it both as spot and as USD-M.
+    /// * tracker targets: the first byte picks a live checkpoint (modulo their number), the
+    ///   rest is frames, one per line, fed in order to copies of that checkpoint's trackers.
+    pub fn exec_bytes(&self, data: &[u8], stats: &mut Stats) -> Result<(), String> {
+        stats.execs += 1;
+        if !self.checkpoints.is_empty() {
+            let Some((&pick, rest)) = data.split_first() else {
+                return Ok(());
+            };
+            let cp = pick as usize % self.checkpoints.len();
+            let text = String::from_utf8_lossy(rest);
+            let frames: Vec<String> = text.split('\n').map(str::to_owned).collect();
+            return self.run_tracker(cp, &frames, stats);
+        }
+        let frame = String::from_utf8_lossy(data);
+        let venues: &[Exchange] = match self.venue {
+            Exchange::Binance => &[Exchange::Binance, Exchange::BinanceUsdM],
+            Exchange::Kraken => &[Exchange::Kraken],
+            _ => &[Exchange::Poloniex],
+        };
+        for &venue in venues {
+            if self.name == "parse-binance-rest" {
+                if parse_depth_snapshot(venue, "BTCUSDT", &frame, Timestamp::default()).is_ok() {
+                    stats.accepted += 1;
+                }
+            } else {
+                check_parse(venue, &frame, stats)?;
+            }
+        }
+        Ok(())
+    }
+
     fn run_tracker(&self, cp: usize, frames: &[String], stats: &mut Stats) -> Result<(), String> {
         let mut local: Trackers = HashMap::new();
         let mut out = Vec::new();
