@@ -102,7 +102,27 @@ mod venue {
         text: &str,
         at: Timestamp,
     ) -> Result<Vec<Message>, ParseError> {
-        exchange::parse(exchange, text, at)
+        contain(exchange, text, || exchange::parse(exchange, text, at))
+    }
+
+    /// Runs a parser on `text`; a panic (a bug in an adapter, on input nobody foresaw) is a
+    /// bad frame instead of the end of the connection's thread and every book on it.
+    pub fn contain(
+        exchange: Exchange,
+        text: &str,
+        parse: impl FnOnce() -> Result<Vec<Message>, ParseError>,
+    ) -> Result<Vec<Message>, ParseError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).unwrap_or_else(|panic| {
+            let why = (panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_string());
+            tracing::error!(%exchange, %why, "parser panicked; frame dropped");
+            Err(ParseError::new(
+                exchange,
+                ParseErrorKind::Panicked(why),
+                text,
+            ))
+        })
     }
 
     pub fn unknown_message(exchange: Exchange, bytes: &[u8]) -> ParseError {
@@ -859,6 +879,7 @@ impl Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchange::ParseErrorKind;
 
     fn sym(s: &str) -> Symbol {
         Symbol::parse(s).unwrap()
@@ -866,6 +887,25 @@ mod tests {
 
     fn ts() -> Timestamp {
         Timestamp::from_unix_millis(1)
+    }
+
+    /// Regression (issue 10 item 2): a parser that panics on a frame took the connection's
+    /// arbiter thread, and every book on it, down; it is a bad frame now.
+    #[test]
+    fn a_panicking_parser_is_a_bad_frame_not_a_dead_thread() {
+        let frame = r#"{"e":"depthUpdate"}"#;
+        let r = venue::contain(Exchange::Binance, frame, || {
+            panic!("index out of bounds: the len is 0 but the index is 3")
+        });
+        let e = r.expect_err("a panic is an error");
+        assert!(
+            matches!(&e.kind, ParseErrorKind::Panicked(why) if why.contains("index out of bounds")),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("panicked"), "{e}");
+        // A parser that returns is untouched.
+        let ok = venue::contain(Exchange::Binance, frame, || Ok(Vec::new()));
+        assert_eq!(ok, Ok(Vec::new()));
     }
 
     fn events(c: &mut Connection) -> Vec<ConnEvent> {

@@ -127,6 +127,9 @@ pub enum ParseErrorKind {
     UnknownMessage,
     /// A required field is missing or has a value outside its domain.
     Field(&'static str),
+    /// The parser panicked on this frame (a bug in the adapter): the frame is dropped like
+    /// any bad frame and the connection carries on. The panic's message.
+    Panicked(String),
 }
 
 /// Bytes of a bad frame a [`ParseError`] keeps: enough to diagnose it, small enough that a
@@ -199,6 +202,13 @@ impl fmt::Display for ParseError {
                 write!(
                     f,
                     "{}: missing or invalid field `{name}` in {shown:?}{more}",
+                    self.exchange
+                )
+            }
+            ParseErrorKind::Panicked(why) => {
+                write!(
+                    f,
+                    "{}: the parser panicked ({why}) on {shown:?}{more}",
                     self.exchange
                 )
             }
