@@ -36,62 +36,16 @@ use std::time::{Duration, Instant};
 
 pub use crate::exchange::outbox::Outgoing;
 
-/// Every call into the venue modules, in one place (the venue registry renames them).
+/// Every call into the venue modules, in one place: the venue's session plans (through the
+/// registry), its send gate and its parser.
 mod venue {
-    use crate::exchange::session::{self, ConnectPlan, Endpoint, Interest, PlanError, SendGate};
+    use crate::exchange::session::SendGate;
+    pub use crate::exchange::session::{
+        connect_plan, drop_symbol, idle_timeout, keepalive, resubscribe_book, subscribe_more,
+        unsubscribe, unsubscribe_all,
+    };
     use crate::exchange::{self, Message, ParseError, ParseErrorKind};
-    use crate::types::{Exchange, Symbol, Timestamp};
-    use std::time::Duration;
-
-    pub fn connect_plan(
-        exchange: Exchange,
-        endpoint: &Endpoint,
-        interest: &Interest,
-        next_id: &mut u64,
-    ) -> Result<ConnectPlan, PlanError> {
-        session::connect_plan(exchange, endpoint, interest, next_id)
-    }
-
-    pub fn subscribe_more(
-        exchange: Exchange,
-        added: &Interest,
-        next_id: &mut u64,
-    ) -> Result<Vec<String>, PlanError> {
-        session::subscribe_more(exchange, added, next_id)
-    }
-
-    pub fn resubscribe_book(
-        exchange: Exchange,
-        symbol: &Symbol,
-        depth: u32,
-        next_id: &mut u64,
-    ) -> Vec<String> {
-        session::resubscribe_book(exchange, symbol, depth, next_id)
-    }
-
-    pub fn drop_symbol(exchange: Exchange, symbol: &Symbol, next_id: &mut u64) -> Vec<String> {
-        session::drop_symbol(exchange, symbol, next_id)
-    }
-
-    pub fn unsubscribe_all(
-        exchange: Exchange,
-        interest: &Interest,
-        next_id: &mut u64,
-    ) -> Vec<String> {
-        session::unsubscribe_all(exchange, interest, next_id)
-    }
-
-    pub fn unsubscribe(exchange: Exchange, gone: &Interest, next_id: &mut u64) -> Vec<String> {
-        session::unsubscribe(exchange, gone, next_id)
-    }
-
-    pub fn keepalive(exchange: Exchange, next_id: &mut u64) -> Option<(String, Duration)> {
-        session::keepalive(exchange, next_id)
-    }
-
-    pub fn idle_timeout(exchange: Exchange) -> Duration {
-        session::idle_timeout(exchange)
-    }
+    use crate::types::{Exchange, Timestamp};
 
     pub fn send_gate(exchange: Exchange) -> SendGate {
         SendGate::for_exchange(exchange)
