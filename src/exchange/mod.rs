@@ -12,6 +12,7 @@
 //! in [`session`].
 
 pub mod binance;
+pub(crate) mod fields;
 pub mod kraken;
 pub mod outbox;
 pub mod poloniex;

@@ -1,10 +1,10 @@
 //! Binance frame parsing: one text frame → normalized [`Message`]s.
 
-use super::wire::{BookTicker, DepthSnapshot, DepthUpdate, Peek, TradeEvent, WireLevel};
+use super::wire::{BookTicker, DepthSnapshot, DepthUpdate, Peek, TradeEvent};
+use crate::exchange::fields::{dec, json_err, levels, unix_millis};
 use crate::exchange::{Control, Message, ParseError, ParseErrorKind};
-use crate::types::num::parse_decimal;
 use crate::types::{
-    BookDelta, BookSnapshot, Exchange, Level, MarketEvent, Meta, SeqIds, Symbol, TakerSide, Ticker,
+    BookDelta, BookSnapshot, Exchange, Level, MarketEvent, Meta, SeqIds, TakerSide, Ticker,
     Timestamp, Trade,
 };
 
@@ -101,37 +101,6 @@ fn split_envelope(frame: &str) -> Option<(&str, &str)> {
     let data = rest[end..].strip_prefix("\",\"data\":")?;
     let data = data.trim_end().strip_suffix('}')?;
     Some((stream, data))
-}
-
-fn json_err(e: serde_json::Error) -> ParseErrorKind {
-    ParseErrorKind::Json(e.to_string())
-}
-
-fn meta(
-    exchange: Exchange,
-    wire_symbol: &str,
-    exchange_ms: Option<u64>,
-    received_at: Timestamp,
-) -> Result<Meta, ParseErrorKind> {
-    let symbol = Symbol::from_venue(exchange, wire_symbol).map_err(ParseErrorKind::Symbol)?;
-    Ok(Meta {
-        exchange,
-        symbol,
-        exchange_time: exchange_ms
-            .map(|ms| Timestamp::checked_from_unix_millis(ms).ok_or(ParseErrorKind::Field("time")))
-            .transpose()?,
-        received_at,
-    })
-}
-
-fn dec(field: &'static str, text: &str) -> Result<rust_decimal::Decimal, ParseErrorKind> {
-    parse_decimal(text).map_err(|error| ParseErrorKind::Number { field, error })
-}
-
-fn levels(field: &'static str, wire: &[WireLevel<'_>]) -> Result<Vec<Level>, ParseErrorKind> {
-    wire.iter()
-        .map(|[p, q]| Ok(Level::new(dec(field, p)?, dec(field, q)?)))
-        .collect()
 }
 
 fn parse_payload(
@@ -415,4 +384,19 @@ mod tests {
         );
         assert!(!e.is_unknown_symbol());
     }
+}
+
+/// The event's metadata; `exchange_ms` is the venue's event time.
+fn meta(
+    exchange: Exchange,
+    wire_symbol: &str,
+    exchange_ms: Option<u64>,
+    received_at: Timestamp,
+) -> Result<Meta, ParseErrorKind> {
+    crate::exchange::fields::meta(
+        exchange,
+        wire_symbol,
+        unix_millis(exchange_ms)?,
+        received_at,
+    )
 }

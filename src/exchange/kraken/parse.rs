@@ -6,8 +6,8 @@ use super::wire::{
     Envelope, V1BookPayload, V1Level, V1Ticker, V1Trade, V2Book, V2Instruments, V2Level, V2Status,
     V2SubscribeResult, V2Ticker, V2Trade,
 };
+use crate::exchange::fields::{dec, json_err};
 use crate::exchange::{Control, Message, ParseError, ParseErrorKind};
-use crate::types::num::parse_decimal;
 use crate::types::{
     BookDelta, BookSnapshot, Checksum, Exchange, Level, MarketEvent, Meta, SeqIds, Symbol,
     TakerSide, Ticker, Timestamp, Trade,
@@ -35,10 +35,6 @@ pub fn parse(frame: &str, received_at: Timestamp) -> Result<Vec<Message>, ParseE
     result.map_err(|kind| ParseError::new(Exchange::Kraken, kind, frame))
 }
 
-fn json_err(e: serde_json::Error) -> ParseErrorKind {
-    ParseErrorKind::Json(e.to_string())
-}
-
 fn from_json<'a, T: serde::Deserialize<'a>>(text: &'a str) -> Result<T, ParseErrorKind> {
     serde_json::from_str(text).map_err(json_err)
 }
@@ -52,16 +48,7 @@ fn meta(
     exchange_time: Option<Timestamp>,
     received_at: Timestamp,
 ) -> Result<Meta, ParseErrorKind> {
-    Ok(Meta {
-        exchange: Exchange::Kraken,
-        symbol: symbol(wire_symbol)?,
-        exchange_time,
-        received_at,
-    })
-}
-
-fn dec(field: &'static str, text: &str) -> Result<Decimal, ParseErrorKind> {
-    parse_decimal(text).map_err(|error| ParseErrorKind::Number { field, error })
+    crate::exchange::fields::meta(Exchange::Kraken, wire_symbol, exchange_time, received_at)
 }
 
 /// A v2 JSON number, parsed exactly from its token text.

@@ -1,14 +1,13 @@
 //! Poloniex v3 frame parsing: one text frame → normalized [`Message`]s.
 
 use super::subscription::{BOOK_LV2, TICKER, TRADES};
-use super::wire::{BookEntry, Envelope, OneOrMany, TickerEntry, TradeEntry, WireLevel};
+use super::wire::{BookEntry, Envelope, OneOrMany, TickerEntry, TradeEntry};
+use crate::exchange::fields::{dec, json_err, levels, unix_millis};
 use crate::exchange::{Control, Message, ParseError, ParseErrorKind};
-use crate::types::num::parse_decimal;
 use crate::types::{
     BookDelta, BookSnapshot, Exchange, Level, MarketEvent, Meta, SeqIds, Symbol, TakerSide, Ticker,
     Timestamp, Trade,
 };
-use rust_decimal::Decimal;
 
 /// Parses one frame from `wss://ws.poloniex.com/ws/public`, received at `received_at`.
 ///
@@ -27,10 +26,6 @@ pub fn parse(frame: &str, received_at: Timestamp) -> Result<Vec<Message>, ParseE
     let err = |kind| ParseError::new(Exchange::Poloniex, kind, frame);
     let env: Envelope<'_> = serde_json::from_str(frame).map_err(|e| err(json_err(e)))?;
     parse_envelope(env, received_at).map_err(err)
-}
-
-fn json_err(e: serde_json::Error) -> ParseErrorKind {
-    ParseErrorKind::Json(e.to_string())
 }
 
 fn parse_envelope(
@@ -152,33 +147,6 @@ fn parse_control(event: &str, env: &Envelope<'_>) -> Result<Vec<Message>, ParseE
     Ok(out)
 }
 
-fn meta(
-    wire_symbol: &str,
-    exchange_ms: Option<u64>,
-    received_at: Timestamp,
-) -> Result<Meta, ParseErrorKind> {
-    let symbol =
-        Symbol::from_venue(Exchange::Poloniex, wire_symbol).map_err(ParseErrorKind::Symbol)?;
-    Ok(Meta {
-        exchange: Exchange::Poloniex,
-        symbol,
-        exchange_time: exchange_ms
-            .map(|ms| Timestamp::checked_from_unix_millis(ms).ok_or(ParseErrorKind::Field("time")))
-            .transpose()?,
-        received_at,
-    })
-}
-
-fn dec(field: &'static str, text: &str) -> Result<Decimal, ParseErrorKind> {
-    parse_decimal(text).map_err(|error| ParseErrorKind::Number { field, error })
-}
-
-fn levels(field: &'static str, wire: &[WireLevel<'_>]) -> Result<Vec<Level>, ParseErrorKind> {
-    wire.iter()
-        .map(|[p, q]| Ok(Level::new(dec(field, p)?, dec(field, q)?)))
-        .collect()
-}
-
 fn book_event(
     e: BookEntry<'_>,
     snapshot: bool,
@@ -261,6 +229,7 @@ fn ticker_event(e: TickerEntry<'_>, received_at: Timestamp) -> Result<MarketEven
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::Decimal;
     use std::str::FromStr;
 
     const T: Timestamp = Timestamp::from_unix_millis(7);
@@ -612,4 +581,18 @@ mod tests {
             assert_eq!(kind(f), ParseErrorKind::UnknownMessage, "{f}");
         }
     }
+}
+
+/// The event's metadata; `exchange_ms` is the venue's event time.
+fn meta(
+    wire_symbol: &str,
+    exchange_ms: Option<u64>,
+    received_at: Timestamp,
+) -> Result<Meta, ParseErrorKind> {
+    crate::exchange::fields::meta(
+        Exchange::Poloniex,
+        wire_symbol,
+        unix_millis(exchange_ms)?,
+        received_at,
+    )
 }
