@@ -14,6 +14,7 @@ use super::session::{
     query_param, BinanceRoute, BinanceSession, KrakenSession, PoloniexSession, VenueSession,
 };
 use super::state::Shared;
+use super::venues::Timer;
 use crate::exchange::session::Endpoint;
 use crate::types::{Exchange, Symbol};
 use std::collections::VecDeque;
@@ -142,12 +143,7 @@ impl MemoryVenue {
             }
             (_, path) => return Err(format!("404 Not Found: {path}")),
         };
-        let config = &self.shared.config;
-        let limit = match self.exchange {
-            Exchange::Binance => config.binance_max_incoming_per_sec,
-            Exchange::BinanceUsdM => config.binance_usdm_max_incoming_per_sec,
-            _ => 0,
-        };
+        let limit = super::venues::incoming_limit(&self.shared.config, self.exchange);
         let period = self.beat_period();
         self.out.clear();
         if self.exchange == Exchange::Kraken {
@@ -172,12 +168,7 @@ impl MemoryVenue {
     }
 
     fn beat_period(&self) -> u64 {
-        let config = &self.shared.config;
-        let period = match self.exchange {
-            Exchange::Kraken => config.kraken_heartbeat_interval,
-            Exchange::Poloniex => std::time::Duration::from_secs(3600),
-            _ => config.binance_ping_interval,
-        };
+        let (_, period) = super::venues::timer(&self.shared.config, self.exchange);
         period.as_millis().max(1) as u64
     }
 
@@ -348,15 +339,15 @@ impl MemoryVenue {
         let now = self.now_ms;
         let Some(link) = &mut self.link else { return };
         link.next_beat_ms = now + period;
-        match self.exchange {
-            Exchange::Kraken => {
+        match super::venues::timer(&self.shared.config, self.exchange).0 {
+            Timer::Heartbeat => {
                 if !std::mem::take(&mut link.sent) && link.session.has_subscriptions() {
                     self.out
                         .push_back(ServerFrame::Text(super::kraken::HEARTBEAT.to_string()));
                 }
             }
-            Exchange::Poloniex => {}
-            _ => {
+            Timer::Quiet => {}
+            Timer::Ping => {
                 if now - link.last_pong_ms > period * 3 {
                     self.close("no pong");
                 } else {
