@@ -250,6 +250,21 @@ pub fn parse_depth_snapshot(
     snapshot_from_wire(exchange, wire_symbol, w, received_at).map_err(err)
 }
 
+/// The event's metadata; `exchange_ms` is the venue's event time.
+fn meta(
+    exchange: Exchange,
+    wire_symbol: &str,
+    exchange_ms: Option<u64>,
+    received_at: Timestamp,
+) -> Result<Meta, ParseErrorKind> {
+    crate::exchange::fields::meta(
+        exchange,
+        wire_symbol,
+        unix_millis(exchange_ms)?,
+        received_at,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,19 +399,4 @@ mod tests {
         );
         assert!(!e.is_unknown_symbol());
     }
-}
-
-/// The event's metadata; `exchange_ms` is the venue's event time.
-fn meta(
-    exchange: Exchange,
-    wire_symbol: &str,
-    exchange_ms: Option<u64>,
-    received_at: Timestamp,
-) -> Result<Meta, ParseErrorKind> {
-    crate::exchange::fields::meta(
-        exchange,
-        wire_symbol,
-        unix_millis(exchange_ms)?,
-        received_at,
-    )
 }

@@ -226,6 +226,20 @@ fn ticker_event(e: TickerEntry<'_>, received_at: Timestamp) -> Result<MarketEven
     }))
 }
 
+/// The event's metadata; `exchange_ms` is the venue's event time.
+fn meta(
+    wire_symbol: &str,
+    exchange_ms: Option<u64>,
+    received_at: Timestamp,
+) -> Result<Meta, ParseErrorKind> {
+    crate::exchange::fields::meta(
+        Exchange::Poloniex,
+        wire_symbol,
+        unix_millis(exchange_ms)?,
+        received_at,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -581,18 +595,4 @@ mod tests {
             assert_eq!(kind(f), ParseErrorKind::UnknownMessage, "{f}");
         }
     }
-}
-
-/// The event's metadata; `exchange_ms` is the venue's event time.
-fn meta(
-    wire_symbol: &str,
-    exchange_ms: Option<u64>,
-    received_at: Timestamp,
-) -> Result<Meta, ParseErrorKind> {
-    crate::exchange::fields::meta(
-        Exchange::Poloniex,
-        wire_symbol,
-        unix_millis(exchange_ms)?,
-        received_at,
-    )
 }
