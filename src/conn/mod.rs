@@ -416,6 +416,21 @@ impl Connection {
                 }),
             }
         }
+        // And what was released meanwhile is in the plan: end it again.
+        let released = Interest {
+            books: (planned.books.iter())
+                .filter(|s| !self.interest.books.contains(s))
+                .cloned()
+                .collect(),
+            trades: (planned.trades.iter())
+                .filter(|s| !self.interest.trades.contains(s))
+                .cloned()
+                .collect(),
+            book_depth: self.interest.book_depth,
+        };
+        for m in venue::unsubscribe(self.exchange, &released, &mut self.next_id) {
+            self.send(m, now);
+        }
         tracing::info!(exchange = %self.exchange, "connected");
         self.status(FeedStatus::Connected);
         self.events.push_back(ConnEvent::Up);
@@ -873,6 +888,53 @@ mod tests {
         assert!(c.handle_connected(g, now));
         events(&mut c);
         c
+    }
+
+    /// Regression: books added while the socket was opening were never subscribed (the plan
+    /// was made before them), and books released meanwhile stayed subscribed.
+    #[test]
+    fn interest_changed_while_connecting_is_subscribed_and_released_after_the_plan() {
+        let t0 = Instant::now();
+        let mut c = Connection::new(Exchange::Kraken, Endpoint::production(Exchange::Kraken), 10);
+        c.add_interest(vec![sym("BTC-USD"), sym("ETH-USD")], vec![], t0);
+        assert_eq!(c.phase(), Phase::Connecting);
+        c.add_interest(vec![sym("SOL-USD")], vec![], t0);
+        c.remove_interest(vec![sym("ETH-USD")], vec![], t0);
+        assert!(c.handle_connected(c.generation(), t0));
+        // Everything sent in the next 5 s (the send gate paces it), book requests only.
+        let mut sent = Vec::new();
+        let mut at = t0;
+        loop {
+            match c.poll_transmit(at) {
+                Some(Outgoing::Text(t)) => sent.push(t),
+                Some(other) => panic!("{other:?}"),
+                None => match c.poll_timeout() {
+                    Some(next) if next > at && next < t0 + Duration::from_secs(5) => at = next,
+                    _ => break,
+                },
+            }
+        }
+        let v: Vec<serde_json::Value> = (sent.iter())
+            .map(|t| serde_json::from_str::<serde_json::Value>(t).unwrap())
+            .filter(|m| m["params"]["channel"] == "book")
+            .collect();
+        assert_eq!(v.len(), 3, "{sent:?}");
+        let ask = |m: &serde_json::Value| {
+            let symbols: Vec<String> = m["params"]["symbol"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_string())
+                .collect();
+            (m["method"].as_str().unwrap().to_string(), symbols)
+        };
+        let pair = |method: &str, symbols: &[&str]| {
+            let symbols = symbols.iter().map(|s| s.to_string()).collect();
+            (method.to_string(), symbols)
+        };
+        assert_eq!(ask(&v[0]), pair("subscribe", &["BTC/USD", "ETH/USD"]));
+        assert_eq!(ask(&v[1]), pair("subscribe", &["SOL/USD"]));
+        assert_eq!(ask(&v[2]), pair("unsubscribe", &["ETH/USD"]));
     }
 
     #[test]
