@@ -1,7 +1,7 @@
 //! What a connection has yet to send, and in which order: a bounded queue of requests
 //! (subscribe, unsubscribe, resync, application pings), one slot for the pong owed to the
 //! latest server ping, and the closing frame. Pure: the connection's writer pops from it
-//! when the venue's [`SendGate`](super::session::SendGate) has room.
+//! when the venue's send gate (`limit::SendGate`) has room.
 //!
 //! A peer that floods pings cannot grow it (a new ping replaces the pong owed for the last
 //! one: RFC 6455 §5.5.3 allows answering only the most recent ping) nor hold requests back

@@ -51,7 +51,7 @@ pub struct SimConfig {
     /// The same for Binance USD-M (the venue's 10); 0 turns the limit off.
     pub binance_usdm_max_incoming_per_sec: usize,
     /// Serve wss:// and https:// with this identity (a test CA and a certificate for the
-    /// venues' real host names, see [`SimTls::generate`]) instead of plaintext.
+    /// venues' real host names, see [`SimTls::generate`](super::SimTls::generate)) instead of plaintext.
     pub tls: Option<super::SimTls>,
     /// Port to bind on 127.0.0.1 (0: any free port).
     pub port: u16,
