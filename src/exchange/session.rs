@@ -18,6 +18,20 @@ pub struct Endpoint {
     pub rest: Option<String>,
 }
 
+/// The messages of a connection plan without its URL: `subscribe_more` of a venue whose live
+/// subscription is the same as its connect plan (Kraken, Poloniex).
+pub(crate) fn plan_messages(
+    connect_plan: fn(&Endpoint, &Interest, &mut u64) -> Result<ConnectPlan, PlanError>,
+    added: &Interest,
+    next_id: &mut u64,
+) -> Result<Vec<String>, PlanError> {
+    let nowhere = Endpoint {
+        ws: String::new(),
+        rest: None,
+    };
+    Ok(connect_plan(&nowhere, added, next_id)?.messages)
+}
+
 impl Endpoint {
     /// Checks the URLs with a real URL parser: `ws`/`wss` with a host (and a valid port) for
     /// the WebSocket, `http`/`https` with a host for REST, which venues that snapshot over

@@ -58,11 +58,7 @@ pub fn connect_plan(
 
 /// The same messages as a connection plan.
 pub fn subscribe_more(added: &Interest, next_id: &mut u64) -> Result<Vec<String>, PlanError> {
-    let endpoint = Endpoint {
-        ws: String::new(),
-        rest: None,
-    };
-    Ok(connect_plan(&endpoint, added, next_id)?.messages)
+    crate::exchange::session::plan_messages(connect_plan, added, next_id)
 }
 
 /// Unsubscribe, then subscribe `book_lv2`: a fresh snapshot follows.
