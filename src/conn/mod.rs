@@ -986,7 +986,10 @@ mod tests {
         }
         assert_eq!(sent, 4, "Binance spot: 4 per second");
         let wake = c.poll_timeout().unwrap();
-        assert_eq!(wake, t0 + Duration::from_secs(1));
+        assert_eq!(
+            wake,
+            t0 + Duration::from_secs(1) + crate::exchange::session::SEND_WINDOW_MARGIN
+        );
         assert!(c.poll_transmit(wake).is_some());
     }
 

@@ -197,9 +197,21 @@ pub fn unsubscribe(exchange: Exchange, gone: &Interest, next_id: &mut u64) -> Ve
 /// counts 5 incoming messages per second (pongs and `SUBSCRIBE` included) and disconnects
 /// above it, USD-M 10; Poloniex allows 500 requests per second; Kraken's limit is not
 /// published (`Exceeded msg rate`), so bursts are kept small.
+///
+/// The window is a second plus [`SEND_WINDOW_MARGIN`]: the gate stamps a message when it is
+/// handed to the socket, the venue counts it when it arrives, and two bursts exactly a
+/// second apart arrive closer than that whenever the first was delayed more than the second
+/// (a busy writer, the network).
 pub fn send_limit(exchange: Exchange) -> (usize, Duration) {
-    (exchange.spec().send_limit, Duration::from_secs(1))
+    (
+        exchange.spec().send_limit,
+        Duration::from_secs(1) + SEND_WINDOW_MARGIN,
+    )
 }
+
+/// How much longer than the venue's second the send gate's window is: room for bursts to
+/// arrive up to this much closer together than they were sent.
+pub const SEND_WINDOW_MARGIN: Duration = Duration::from_millis(250);
 
 /// The send gate is the shared one (`crate::limit::SendGate`); its venue limit is here.
 pub(crate) use crate::limit::SendGate;
@@ -355,6 +367,47 @@ mod tests {
         assert!(SendGate::for_exchange(Exchange::Binance)
             .try_send(Instant::now())
             .is_ok());
+    }
+
+    /// Regression (flaky `engine_limits`): bursts gated exactly one second apart reached the
+    /// venue closer than a second when the first was delayed more, and Binance (5 per
+    /// second, counted on arrival) closed the connection.
+    #[test]
+    fn paced_bursts_stay_under_binance_limit_with_uneven_delivery() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut gate = SendGate::for_exchange(Exchange::Binance);
+        // Twelve SUBSCRIBEs as fast as the gate lets them out, in bursts; every other burst
+        // reaches the venue 200 ms late (the writer or the network was busy), the others at once.
+        let mut arrivals = Vec::new();
+        let mut now = t0;
+        let mut bursts = 0u32;
+        let mut last = None;
+        while arrivals.len() < 12 {
+            match gate.try_send(now) {
+                Ok(()) => {
+                    if last != Some(now) {
+                        bursts += 1;
+                        last = Some(now);
+                    }
+                    let delay = if bursts % 2 == 1 { ms(200) } else { ms(0) };
+                    arrivals.push(now + delay);
+                }
+                Err(wait) => now += wait,
+            }
+        }
+        arrivals.sort();
+        // The venue's count: messages arrived within any one second.
+        for (i, a) in arrivals.iter().enumerate() {
+            let within = arrivals[i..]
+                .iter()
+                .take_while(|x| **x < *a + ms(1000))
+                .count();
+            assert!(
+                within <= 5,
+                "{within} arrived in the second after {a:?}: {arrivals:?}"
+            );
+        }
     }
 
     #[test]
