@@ -351,7 +351,7 @@ impl Replayer {
                 symbol.clone(),
                 TrackerConfig {
                     depth,
-                    kraken_precision: precision,
+                    checksum_precision: precision,
                     max_levels: None,
                 },
             )
@@ -453,7 +453,7 @@ impl Replayer {
                     self.precisions
                         .insert(symbol.clone(), (price_precision, qty_precision));
                     if let Some(t) = self.trackers.get_mut(&symbol) {
-                        t.set_kraken_precision(price_precision, qty_precision);
+                        t.set_checksum_precision(price_precision, qty_precision);
                     }
                     self.outcomes = out;
                     continue;

@@ -167,7 +167,7 @@ impl Pair {
             }
             ConnEvent::Precision { symbol, price, qty } => {
                 if let Some(t) = self.trackers.get_mut(symbol) {
-                    t.set_kraken_precision(*price, *qty);
+                    t.set_checksum_precision(*price, *qty);
                 }
             }
             ConnEvent::Market(MarketEvent::Delta(d)) => {

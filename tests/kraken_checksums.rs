@@ -335,7 +335,7 @@ fn the_documented_v2_snapshot_verifies() {
     assert_eq!(snapshot.meta.symbol.as_str(), "BTC-USD");
     let config = TrackerConfig {
         depth: Some(10),
-        kraken_precision: Some((1, 8)),
+        checksum_precision: Some((1, 8)),
         max_levels: None,
     };
     let mut tracker = BookTracker::new(Exchange::Kraken, snapshot.meta.symbol.clone(), config);
@@ -365,7 +365,7 @@ fn the_documented_v2_snapshot_verifies() {
 
     // The tracker set up from the instrument channel instead of the config agrees.
     let mut later = BookTracker::new(Exchange::Kraken, btc_usd(), TrackerConfig::default());
-    later.set_kraken_precision(1, 8);
+    later.set_checksum_precision(1, 8);
     let Some(Message::Market(MarketEvent::Snapshot(again))) =
         kraken::parse(frame, Timestamp::from_unix_millis(2))
             .unwrap()

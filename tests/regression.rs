@@ -79,7 +79,7 @@ fn price_scale_poison_recovers_on_snapshot() {
         sym("BTC-USD"),
         TrackerConfig {
             depth: Some(10),
-            kraken_precision: Some((1, 8)),
+            checksum_precision: Some((1, 8)),
             max_levels: None,
         },
     );
@@ -241,7 +241,7 @@ fn live_ada_xbt() -> BookTracker {
         sym("ADA-XBT"),
         TrackerConfig {
             depth: Some(1000),
-            kraken_precision: None,
+            checksum_precision: None,
             max_levels: None,
         },
     );

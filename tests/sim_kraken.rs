@@ -60,7 +60,7 @@ async fn client(sim: &Simulator, depth: usize) -> Client<impl Ws> {
             Exchange::Kraken,
             TrackerConfig {
                 depth: Some(depth),
-                kraken_precision: None,
+                checksum_precision: None,
                 max_levels: None,
             },
         ),
@@ -107,7 +107,7 @@ impl<W: Ws> Client<W> {
                     {
                         self.t
                             .tracker
-                            .set_kraken_precision(price_precision, qty_precision);
+                            .set_checksum_precision(price_precision, qty_precision);
                     }
                     self.controls.push(c);
                 }

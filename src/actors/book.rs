@@ -52,7 +52,7 @@ impl BookActor {
     ) -> Self {
         let config = TrackerConfig {
             depth: settings.depth,
-            kraken_precision: None,
+            checksum_precision: None,
             max_levels: settings.max_levels,
         };
         let seed = symbol
@@ -448,7 +448,7 @@ impl Handler<SetPrecision> for BookActor {
     type Result = ();
 
     fn handle(&mut self, msg: SetPrecision, _ctx: &mut Context<Self>) {
-        self.tracker.set_kraken_precision(msg.price, msg.qty);
+        self.tracker.set_checksum_precision(msg.price, msg.qty);
     }
 }
 

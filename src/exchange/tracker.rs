@@ -16,9 +16,10 @@ pub struct TrackerConfig {
     /// `None` uses the venue default: its spec's default depth where the venue maintains a
     /// window of levels (Kraken 10, Poloniex 20), unlimited where it snapshots over REST.
     pub depth: Option<usize>,
-    /// Kraken v2 checksum precisions `(price_precision, qty_precision)` from the
-    /// `instrument` channel. Kraken v1 books learn them from the snapshot's fixed decimals.
-    pub kraken_precision: Option<(u32, u32)>,
+    /// The decimals `(price, qty)` the venue's checksum renders levels at, where the venue
+    /// announces them (Kraken v2's `instrument` channel). `None`: learnt from the fixed
+    /// decimals of the first snapshot (Kraken v1), or not needed.
+    pub checksum_precision: Option<(u32, u32)>,
     /// At most this many levels per side, whatever the venue sends (see
     /// [`OrderBook`]'s docs for the exact window it leaves). `None` is
     /// [`DEFAULT_MAX_LEVELS`]; `Some(usize::MAX)` lifts the cap.
@@ -159,8 +160,8 @@ impl BookTracker {
             rest_snapshot: spec.resync.is_rest_snapshot(),
             state: SyncState::Syncing,
             last_update_id: None,
-            checksum_format: config.kraken_precision,
-            fixed_format: config.kraken_precision.is_some(),
+            checksum_format: config.checksum_precision,
+            fixed_format: config.checksum_precision.is_some(),
         }
     }
 
@@ -189,8 +190,9 @@ impl BookTracker {
         self.last_update_id
     }
 
-    /// Sets the Kraken v2 checksum precisions (from the `instrument` channel).
-    pub fn set_kraken_precision(&mut self, price_precision: u32, qty_precision: u32) {
+    /// Sets the decimals `(price, qty)` the venue's checksum renders levels at (Kraken v2
+    /// announces them on its `instrument` channel).
+    pub fn set_checksum_precision(&mut self, price_precision: u32, qty_precision: u32) {
         self.checksum_format = Some((price_precision, qty_precision));
         self.fixed_format = true;
     }

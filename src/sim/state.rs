@@ -655,7 +655,7 @@ mod tests {
             .map(|&d| {
                 let cfg = TrackerConfig {
                     depth: Some(d),
-                    kraken_precision: Some((2, 8)),
+                    checksum_precision: Some((2, 8)),
                     max_levels: None,
                 };
                 BookTracker::new(Exchange::Kraken, sym.clone(), cfg)

@@ -57,21 +57,18 @@ pub struct SeqIds {
     pub prev_id: Option<u64>,
 }
 
-/// A checksum the venue sent with a book message, and how to recompute it.
+/// A checksum the venue sent with a book message.
+///
+/// The value is the venue's 32-bit CRC as unsigned bits (a venue that sends a signed
+/// integer is stored as its two's-complement bits); how the book's checksum is computed is
+/// the venue's own rule, named by its spec (`VenueSpec::checksum`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Checksum {
-    /// Kraken v1: CRC32 of the top 10 levels' strings as received (fixed decimals).
-    KrakenV1(u32),
-    /// Kraken v2: CRC32 of the top 10 levels rendered at the instrument's precisions.
-    KrakenV2(u32),
-}
+pub struct Checksum(pub u32);
 
 impl Checksum {
     /// The value the venue sent.
     pub fn value(self) -> u32 {
-        match self {
-            Checksum::KrakenV1(v) | Checksum::KrakenV2(v) => v,
-        }
+        self.0
     }
 }
 

@@ -202,7 +202,7 @@ pub struct Stats {
 fn config(venue: Exchange) -> TrackerConfig {
     TrackerConfig {
         depth: (venue == Exchange::Kraken).then_some(1000),
-        kraken_precision: None,
+        checksum_precision: None,
         max_levels: None,
     }
 }

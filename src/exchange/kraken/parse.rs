@@ -175,7 +175,7 @@ fn v2_book(
     let meta = meta(&w.symbol, exchange_time, received_at)?;
     let bids = v2_levels("bids", &w.bids)?;
     let asks = v2_levels("asks", &w.asks)?;
-    let checksum = Some(Checksum::KrakenV2(w.checksum));
+    let checksum = Some(Checksum(w.checksum));
     let seq = SeqIds::default();
     Ok(Message::Market(if snapshot {
         MarketEvent::Snapshot(BookSnapshot {
@@ -421,9 +421,7 @@ fn v1_book(
     } else {
         // Checksums are always on: an update without one could change a live book
         // unverified, so it is a bad frame.
-        let checksum = Some(Checksum::KrakenV1(
-            checksum.ok_or(ParseErrorKind::Field("c"))?,
-        ));
+        let checksum = Some(Checksum(checksum.ok_or(ParseErrorKind::Field("c"))?));
         MarketEvent::Delta(BookDelta {
             meta,
             bids,
@@ -569,7 +567,7 @@ mod tests {
         assert_eq!(u.meta.symbol.as_str(), "SC-EUR");
         assert_eq!(u.asks, vec![lvl("0.042990", "364630.28272081")]);
         assert_eq!(u.bids, vec![lvl("0.042990", "0")]);
-        assert_eq!(u.checksum, Some(Checksum::KrakenV1(4105471083)));
+        assert_eq!(u.checksum, Some(Checksum(4105471083)));
         // The latest level time.
         assert_eq!(
             u.meta.exchange_time,
@@ -584,7 +582,7 @@ mod tests {
             panic!()
         };
         assert_eq!((u.asks.len(), u.bids.len()), (1, 0));
-        assert_eq!(u.checksum, Some(Checksum::KrakenV1(2628179034)));
+        assert_eq!(u.checksum, Some(Checksum(2628179034)));
         // §3.8: a 4th element "r" marks a republished level; it is applied like any other.
         let f = r#"[464,{"b":[["56000.00000","0.50000000","1618678133.924027","r"],["55999.00000","0.00000000","1618678133.924028"]],"c":"1"},"book-10","XBT/CHF"]"#;
         let [MarketEvent::Delta(u)] = &market(f)[..] else {
@@ -696,7 +694,7 @@ mod tests {
         );
         assert_eq!(s.bids[0].qty.to_string(), "0.10000000");
         assert_eq!(s.asks, vec![lvl("45285.2", "0.001")]);
-        assert_eq!(s.checksum, Some(Checksum::KrakenV2(3310070434)));
+        assert_eq!(s.checksum, Some(Checksum(3310070434)));
         assert_eq!(
             s.meta.exchange_time,
             Timestamp::parse_rfc3339_utc("2023-10-06T17:35:55.440295Z")
@@ -707,7 +705,7 @@ mod tests {
         };
         assert_eq!(u.bids, vec![lvl("105944.2", "0.25")]);
         assert!(u.asks.is_empty());
-        assert_eq!(u.checksum, Some(Checksum::KrakenV2(2114181697)));
+        assert_eq!(u.checksum, Some(Checksum(2114181697)));
         // Exponent tokens and deletes are exact too.
         let f = r#"{"channel":"book","type":"update","data":[{"symbol":"DOGE/USD","bids":[{"price":1e-1,"qty":0}],"asks":[],"checksum":1}]}"#;
         let [MarketEvent::Delta(u)] = &market(f)[..] else {
