@@ -397,7 +397,7 @@ async fn main() -> ExitCode {
             Kind::DropConnections => faults.drop_connections(venue),
             Kind::SkipUpdate => faults.skip_update(venue, &symbol),
             Kind::RepeatUpdate => faults.repeat_update(venue, &symbol),
-            Kind::CorruptChecksum => faults.corrupt_checksum(&symbol),
+            Kind::CorruptChecksum => faults.corrupt_checksum(venue, &symbol),
             Kind::MalformedFrame => faults.malformed_frame(venue),
             Kind::DelayRestSnapshot => {
                 faults.delay_rest_snapshot(Duration::from_millis(500 + rng.below(2000)));

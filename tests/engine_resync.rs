@@ -103,7 +103,7 @@ async fn poloniex_gap_resyncs_one_symbol() {
 async fn kraken_bad_checksum_resyncs_one_symbol() {
     isolated_resync(
         Exchange::Kraken,
-        |sim, a| sim.faults().corrupt_checksum(a),
+        |sim, a| sim.faults().corrupt_checksum(Exchange::Kraken, a),
         |r| matches!(r, ResyncReason::ChecksumMismatch { .. }),
     )
     .await;

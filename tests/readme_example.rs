@@ -50,7 +50,9 @@ async fn readme_engine_example() -> Result<(), Box<dyn std::error::Error>> {
 async fn readme_simulator_example() -> std::io::Result<()> {
     use marketfeed::sim::{SimConfig, Simulator};
     let sim = Simulator::start(SimConfig::default()).await?;
-    assert!(sim.binance_ws_base().starts_with("ws://127.0.0.1:"));
+    assert!(sim
+        .ws_base(Exchange::Binance)
+        .starts_with("ws://127.0.0.1:"));
     let engine = marketfeed::Engine::builder()
         .endpoints(sim.endpoints())
         .start()

@@ -48,10 +48,13 @@ struct Client<W> {
 }
 
 async fn client(sim: &Simulator, streams: &str) -> Client<impl Ws> {
-    let url = format!("{}/stream?streams={streams}", sim.binance_ws_base());
+    let url = format!(
+        "{}/stream?streams={streams}",
+        sim.ws_base(Exchange::Binance)
+    );
     Client {
         ws: connect(&url).await,
-        rest_base: sim.binance_rest_base(),
+        rest_base: sim.rest_base(Exchange::Binance).unwrap(),
         t: Tracked::new(Exchange::Binance, TrackerConfig::default()),
         fetches: 0,
         pumps: 0,
@@ -268,7 +271,11 @@ async fn stale_and_delayed_rest_snapshots_make_the_client_refetch_then_sync() {
 #[actix_rt::test]
 async fn subscribe_list_unsubscribe_and_errors() {
     let sim = Simulator::start(config()).await.unwrap();
-    let mut ws = connect(&format!("{}/stream?streams=", sim.binance_ws_base())).await;
+    let mut ws = connect(&format!(
+        "{}/stream?streams=",
+        sim.ws_base(Exchange::Binance)
+    ))
+    .await;
     let control = |frame: &str| match parse_frame(Exchange::Binance, frame).unwrap().pop() {
         Some(Message::Control(c)) => Some(c),
         _ => None,
@@ -341,7 +348,7 @@ async fn subscribe_list_unsubscribe_and_errors() {
     };
     assert_eq!(code, Some(3));
 
-    let base = sim.binance_rest_base();
+    let base = sim.rest_base(Exchange::Binance).unwrap();
     let (status, body) = rest(&format!("{base}/api/v3/depth?symbol=ETHUSDT")).await;
     assert_eq!(
         (status, body.as_str()),
@@ -355,7 +362,7 @@ async fn subscribe_list_unsubscribe_and_errors() {
     let bad = awc::Client::new()
         .ws(format!(
             "{}/stream?streams=btcusdt@nope",
-            sim.binance_ws_base()
+            sim.ws_base(Exchange::Binance)
         ))
         .connect()
         .await;
@@ -363,7 +370,7 @@ async fn subscribe_list_unsubscribe_and_errors() {
     let unlisted = awc::Client::new()
         .ws(format!(
             "{}/stream?streams=nope@depth",
-            sim.binance_ws_base()
+            sim.ws_base(Exchange::Binance)
         ))
         .connect()
         .await;
@@ -382,7 +389,7 @@ async fn server_pings_and_disconnects_clients_that_do_not_pong() {
     })
     .await
     .unwrap();
-    let url = format!("{}/stream?streams=", sim.binance_ws_base());
+    let url = format!("{}/stream?streams=", sim.ws_base(Exchange::Binance));
     let mut polite = connect(&url).await;
     let mut silent = connect(&url).await;
     let mut pings = 0;
@@ -416,7 +423,7 @@ async fn more_than_five_incoming_messages_a_second_disconnect() {
     })
     .await
     .unwrap();
-    let url = format!("{}/stream?streams=", sim.binance_ws_base());
+    let url = format!("{}/stream?streams=", sim.ws_base(Exchange::Binance));
     // Five requests in a burst are served.
     let mut ws = connect(&url).await;
     for id in 1..=5 {

@@ -42,7 +42,7 @@ fn book_sub(method: &str, depth: usize, req: u64) -> String {
 /// Connects, checks the status message, learns the precisions from `instrument` and
 /// subscribes the book at `depth`.
 async fn client(sim: &Simulator, depth: usize) -> Client<impl Ws> {
-    let mut ws = connect(&sim.kraken_ws_url()).await;
+    let mut ws = connect(&sim.ws_base(Exchange::Kraken)).await;
     let status = parse_frame(Exchange::Kraken, &text(&mut ws).await).unwrap();
     assert!(matches!(
         &status[..],
@@ -219,7 +219,7 @@ async fn corrupt_and_skip_are_checksum_mismatches_resubscribe_recovers() {
     let mut c = client(&sim, 10).await;
     c.until_checksums(20).await;
 
-    faults.corrupt_checksum(&btc());
+    faults.corrupt_checksum(Exchange::Kraken, &btc());
     let o = c.until(1000, |o| matches!(o, Outcome::Resync(_))).await;
     assert!(
         matches!(o, Outcome::Resync(ResyncReason::ChecksumMismatch { .. })),

@@ -35,7 +35,7 @@ struct Client<W> {
 }
 
 async fn client(sim: &Simulator, first: &str) -> Client<impl Ws> {
-    let mut ws = connect(&sim.poloniex_ws_url()).await;
+    let mut ws = connect(&sim.ws_base(Exchange::Poloniex)).await;
     send(&mut ws, first).await;
     Client {
         ws,

@@ -24,7 +24,10 @@ async fn every_received_frame_of_the_capture_in_order_then_close() {
     let sim = start_replay(Exchange::Binance, capture.clone(), Duration::from_millis(1))
         .await
         .unwrap();
-    let url = format!("{}/stream?streams=anything@depth", sim.binance_ws_base());
+    let url = format!(
+        "{}/stream?streams=anything@depth",
+        sim.ws_base(Exchange::Binance)
+    );
     for _ in 0..2 {
         let mut ws = connect(&url).await;
         let mut got = Vec::new();
@@ -44,7 +47,7 @@ async fn every_received_frame_of_the_capture_in_order_then_close() {
     }
     // Only the capture's venue is served.
     assert!(awc::Client::new()
-        .ws(sim.kraken_ws_url())
+        .ws(sim.ws_base(Exchange::Kraken))
         .connect()
         .await
         .is_err());

@@ -1,5 +1,5 @@
 //! One simulated venue connection in memory, on simulated time: the same per-venue session
-//! logic and markets as the loopback servers (`session.rs`, `state.rs`), without sockets,
+//! logic and markets as the loopback servers (the venue modules, `state.rs`), without sockets,
 //! tasks or clocks. A test opens it with the URL a client would connect to, hands it what the
 //! client writes, moves its clock with [`MemoryVenue::advance`] and reads what it sends with
 //! [`MemoryVenue::poll_frame`].
@@ -10,11 +10,9 @@
 //! connection. The Binance incoming-message limit is counted with this module's own window.
 
 use super::server::SimConfig;
-use super::session::{
-    query_param, BinanceRoute, BinanceSession, KrakenSession, PoloniexSession, VenueSession,
-};
+use super::session::query_param;
 use super::state::Shared;
-use super::venues::Timer;
+use super::venues::{PathKind, Timer, VenueSession};
 use crate::exchange::session::Endpoint;
 use crate::types::{Exchange, Symbol};
 use std::collections::VecDeque;
@@ -91,26 +89,11 @@ impl MemoryVenue {
     /// The endpoint a client of this venue connects to (`ws://memory.invalid/...`, the
     /// simulator's own paths).
     pub fn endpoint(exchange: Exchange) -> Endpoint {
-        let base = format!("ws://{MEMORY_HOST}");
-        let rest = format!("http://{MEMORY_HOST}");
-        match exchange {
-            Exchange::Binance => Endpoint {
-                ws: format!("{base}/binance"),
-                rest: Some(format!("{rest}/binance")),
-            },
-            Exchange::BinanceUsdM => Endpoint {
-                ws: format!("{base}/binance-usdm"),
-                rest: Some(format!("{rest}/binance-usdm")),
-            },
-            Exchange::Kraken => Endpoint {
-                ws: format!("{base}/kraken/v2"),
-                rest: None,
-            },
-            Exchange::Poloniex => Endpoint {
-                ws: format!("{base}/poloniex/ws/public"),
-                rest: None,
-            },
-        }
+        super::venues::endpoint_at(
+            exchange,
+            &format!("ws://{MEMORY_HOST}"),
+            &format!("http://{MEMORY_HOST}"),
+        )
     }
 
     /// The simulated time (ms).
@@ -123,38 +106,21 @@ impl MemoryVenue {
     pub fn open(&mut self, url: &str) -> Result<(), String> {
         let parsed = url::Url::parse(url).map_err(|e| format!("bad URL {url:?}: {e}"))?;
         let query = parsed.query().unwrap_or("");
-        let max_streams = self.shared.config.binance_max_streams_per_connection;
-        let binance = |exchange, route| {
-            BinanceSession::open(exchange, route, query, max_streams).map(VenueSession::Binance)
-        };
-        let session = match (self.exchange, parsed.path()) {
-            (Exchange::Binance, "/binance/stream") => {
-                binance(Exchange::Binance, BinanceRoute::All)?
-            }
-            (Exchange::BinanceUsdM, "/binance-usdm/stream" | "/binance-usdm/public/stream") => {
-                binance(Exchange::BinanceUsdM, BinanceRoute::Public)?
-            }
-            (Exchange::BinanceUsdM, "/binance-usdm/market/stream") => {
-                binance(Exchange::BinanceUsdM, BinanceRoute::Market)?
-            }
-            (Exchange::Kraken, "/kraken/v2") => VenueSession::Kraken(KrakenSession::default()),
-            (Exchange::Poloniex, "/poloniex/ws/public") => {
-                VenueSession::Poloniex(PoloniexSession::default())
-            }
-            (_, path) => return Err(format!("404 Not Found: {path}")),
+        let host = parsed.host_str().unwrap_or("");
+        let not_found = || format!("404 Not Found: {}", parsed.path());
+        let (exchange, rel) =
+            super::venues::resolve(host, parsed.path(), PathKind::Ws).ok_or_else(not_found)?;
+        if exchange != self.exchange {
+            return Err(not_found());
+        }
+        let (session, first) = {
+            let mut st = self.shared.lock();
+            super::venues::open(exchange, &rel, query, &mut st, &self.shared.config)?
         };
         let limit = super::venues::incoming_limit(&self.shared.config, self.exchange);
         let period = self.beat_period();
         self.out.clear();
-        if self.exchange == Exchange::Kraken {
-            let id = {
-                let mut st = self.shared.lock();
-                st.next_connection += 1;
-                st.next_connection
-            };
-            self.out
-                .push_back(ServerFrame::Text(super::kraken::status(id)));
-        }
+        self.out.extend(first.into_iter().map(ServerFrame::Text));
         self.link = Some(Link {
             session,
             sent: false,
@@ -325,7 +291,7 @@ impl MemoryVenue {
         let exchange = self.exchange;
         let mut st = self.shared.lock();
         for m in st.markets.iter_mut().filter(|m| m.exchange == exchange) {
-            let tick = m.step(ms);
+            let Some(tick) = m.step(ms) else { continue };
             if let Some(link) = &mut self.link {
                 let frames = link.session.on_tick(&tick);
                 link.sent |= !frames.is_empty();
@@ -340,10 +306,9 @@ impl MemoryVenue {
         let Some(link) = &mut self.link else { return };
         link.next_beat_ms = now + period;
         match super::venues::timer(&self.shared.config, self.exchange).0 {
-            Timer::Heartbeat => {
+            Timer::Heartbeat(beat) => {
                 if !std::mem::take(&mut link.sent) && link.session.has_subscriptions() {
-                    self.out
-                        .push_back(ServerFrame::Text(super::kraken::HEARTBEAT.to_string()));
+                    self.out.push_back(ServerFrame::Text(beat.to_string()));
                 }
             }
             Timer::Quiet => {}

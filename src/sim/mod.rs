@@ -6,8 +6,9 @@
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use marketfeed::sim::{SimConfig, Simulator};
+//! use marketfeed::Exchange;
 //! let sim = Simulator::start(SimConfig::default()).await?;
-//! let url = format!("{}/stream?streams=btcusdt@depth@100ms", sim.binance_ws_base());
+//! let url = format!("{}/stream?streams=btcusdt@depth@100ms", sim.ws_base(Exchange::Binance));
 //! # let _ = url;
 //! sim.stop();
 //! # Ok(()) }

@@ -8,11 +8,8 @@
 
 use super::limit::IncomingLimit;
 use super::market::MarketConfig;
-use super::session::{
-    query_param, BinanceRoute, BinanceSession, KrakenSession, PoloniexSession, VenueSession,
-};
 use super::state::{Event, Shared};
-use super::venues::Timer;
+use super::venues::{PathKind, RestReply, Timer, VenueSession};
 use crate::types::{Exchange, Symbol, TakerSide, Timestamp};
 use actix_web::dev::ServerHandle;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
@@ -65,14 +62,18 @@ impl SimConfig {
         super::venues::markets(self, exchange)
     }
 
-    /// The symbols served on `exchange`, to change (`config.markets_mut(e).push(s)`).
-    pub fn markets_mut(&mut self, exchange: Exchange) -> &mut Vec<Symbol> {
+    /// The symbols served on `exchange`, to change (`config.markets_mut(e)?.push(s)`);
+    /// `None` for a venue the simulator does not serve.
+    pub fn markets_mut(&mut self, exchange: Exchange) -> Option<&mut Vec<Symbol>> {
         super::venues::markets_mut(self, exchange)
     }
 
-    /// Serves exactly `symbols` on `exchange`.
+    /// Serves exactly `symbols` on `exchange` (a venue the simulator does not serve keeps
+    /// none).
     pub fn with_markets(mut self, exchange: Exchange, symbols: Vec<Symbol>) -> Self {
-        *self.markets_mut(exchange) = symbols;
+        if let Some(m) = self.markets_mut(exchange) {
+            *m = symbols;
+        }
         self
     }
 }
@@ -184,34 +185,12 @@ impl Simulator {
         let tls = shared.config.tls.clone();
         let port = shared.config.port;
         let server = HttpServer::new(move || {
-            use BinanceRoute::{All, Market, Public};
-            use Exchange::{Binance, BinanceUsdM};
-            let ws = |e: Exchange, r: BinanceRoute| {
-                web::get().to(move |req, body, shared| binance_ws(req, body, shared, e, r))
-            };
-            let rest =
-                |e: Exchange| web::get().to(move |req, shared| binance_depth(req, shared, e));
+            // One handler for every path: the simulator's registry picks the venue by the
+            // simulator's own prefix (`endpoints()`) or, for clients that resolve the venues'
+            // real host names here, by host and production path (`venues::resolve`).
             App::new()
                 .app_data(data.clone())
-                // The simulator's own paths (`endpoints()`), one prefix per venue.
-                .route("/binance/stream", ws(Binance, All))
-                .route("/binance/api/v3/depth", rest(Binance))
-                .route("/binance-usdm/stream", ws(BinanceUsdM, Public))
-                .route("/binance-usdm/public/stream", ws(BinanceUsdM, Public))
-                .route("/binance-usdm/market/stream", ws(BinanceUsdM, Market))
-                .route("/binance-usdm/fapi/v1/depth", rest(BinanceUsdM))
-                .route("/kraken/v2", web::get().to(kraken_ws))
-                .route("/poloniex/ws/public", web::get().to(poloniex_ws))
-                // The production paths, for clients that resolve the venues' real host names
-                // here; `/stream` is spot on stream.binance.com and the legacy unrouted
-                // USD-M path (book data only) on fstream.binance.com.
-                .route("/stream", web::get().to(binance_ws_by_host))
-                .route("/public/stream", ws(BinanceUsdM, Public))
-                .route("/market/stream", ws(BinanceUsdM, Market))
-                .route("/api/v3/depth", rest(Binance))
-                .route("/fapi/v1/depth", rest(BinanceUsdM))
-                .route("/v2", web::get().to(kraken_ws))
-                .route("/ws/public", web::get().to(poloniex_ws))
+                .default_service(web::to(dispatch))
         })
         .workers(1)
         .disable_signals()
@@ -250,36 +229,27 @@ impl Simulator {
         format!("{scheme}://{}{path}", self.addr)
     }
 
-    /// `ws://127.0.0.1:PORT/binance` (`wss://` with TLS); append `/stream?streams=a/b`.
-    pub fn binance_ws_base(&self) -> String {
-        self.url(true, "/binance")
+    /// `ws://127.0.0.1:PORT` (`wss://` with TLS; `ws` false: `http://`, `https://`).
+    pub fn base_url(&self, ws: bool) -> String {
+        self.url(ws, "")
     }
 
-    /// `http://127.0.0.1:PORT/binance` (`https://` with TLS); append
-    /// `/api/v3/depth?symbol=BTCUSDT&limit=1000`.
-    pub fn binance_rest_base(&self) -> String {
-        self.url(false, "/binance")
+    /// The engine endpoint of `exchange` on this simulator: the WebSocket base the engine
+    /// appends its route to (Binance: `ws://127.0.0.1:PORT/binance`, then
+    /// `/stream?streams=a/b`; Kraken: `ws://127.0.0.1:PORT/kraken/v2`) and, for REST-snapshot
+    /// venues, the REST base (`http://127.0.0.1:PORT/binance`, then `/api/v3/depth?..`).
+    pub fn endpoint(&self, exchange: Exchange) -> crate::exchange::session::Endpoint {
+        super::venues::endpoint(self, exchange)
     }
 
-    /// `ws://127.0.0.1:PORT/binance-usdm`; append `/public/stream?streams=..` (book data)
-    /// or `/market/stream?streams=..` (trades).
-    pub fn binance_usdm_ws_base(&self) -> String {
-        self.url(true, "/binance-usdm")
+    /// The WebSocket base of `exchange` ([`endpoint`](Self::endpoint)`(exchange).ws`).
+    pub fn ws_base(&self, exchange: Exchange) -> String {
+        self.endpoint(exchange).ws
     }
 
-    /// `http://127.0.0.1:PORT/binance-usdm`; append `/fapi/v1/depth?symbol=..&limit=..`.
-    pub fn binance_usdm_rest_base(&self) -> String {
-        self.url(false, "/binance-usdm")
-    }
-
-    /// `ws://127.0.0.1:PORT/kraken/v2`.
-    pub fn kraken_ws_url(&self) -> String {
-        self.url(true, "/kraken/v2")
-    }
-
-    /// `ws://127.0.0.1:PORT/poloniex/ws/public`.
-    pub fn poloniex_ws_url(&self) -> String {
-        self.url(true, "/poloniex/ws/public")
+    /// The REST base of `exchange`, for REST-snapshot venues.
+    pub fn rest_base(&self, exchange: Exchange) -> Option<String> {
+        self.endpoint(exchange).rest
     }
 
     /// The engine endpoint of **every** venue on this simulator, for
@@ -437,9 +407,10 @@ impl Faults {
         self.arm(exchange, symbol, |p| p.repeat = true);
     }
 
-    /// Kraken: the next update that changes the top 10 carries a wrong checksum.
-    pub fn corrupt_checksum(&self, symbol: &Symbol) {
-        self.arm(super::venues::CHECKSUM_VENUE, symbol, |p| p.corrupt = true);
+    /// The next book update of the symbol carries a wrong checksum, on a venue that sends
+    /// checksums (Kraken: the next update that changes the top 10); elsewhere nothing.
+    pub fn corrupt_checksum(&self, exchange: Exchange, symbol: &Symbol) {
+        self.arm(exchange, symbol, |p| p.corrupt = true);
     }
 
     /// One garbage text frame on every connection of `exchange`.
@@ -487,13 +458,12 @@ pub async fn start_replay(
             _ => None,
         })
         .collect();
-    let config = SimConfig {
-        binance: Vec::new(),
-        kraken: Vec::new(),
-        poloniex: Vec::new(),
-        binance_usdm: Vec::new(),
-        ..SimConfig::default()
-    };
+    let mut config = SimConfig::default();
+    for e in Exchange::ALL {
+        if let Some(m) = config.markets_mut(e) {
+            m.clear();
+        }
+    }
     let shared = Shared::new(config);
     shared.lock().replay = Some((exchange, Arc::new(frames), pace));
     Simulator::serve(shared).await
@@ -515,159 +485,52 @@ fn request_host(req: &HttpRequest) -> String {
         .to_ascii_lowercase()
 }
 
-/// `/stream` on a production host: spot on stream.binance.com, the legacy unrouted USD-M
-/// path (book data only, as the venue serves it since 2026-04) on fstream.binance.com.
-async fn binance_ws_by_host(
+/// Every request: a WebSocket path of a venue opens its session, a REST path gets its
+/// answer, anything else is 404.
+async fn dispatch(
     req: HttpRequest,
     body: web::Payload,
     shared: Data,
 ) -> actix_web::Result<HttpResponse> {
-    let (exchange, route) = super::venues::binance_by_host(&request_host(&req));
-    binance_ws(req, body, shared, exchange, route).await
-}
-
-async fn binance_ws(
-    req: HttpRequest,
-    body: web::Payload,
-    shared: Data,
-    exchange: Exchange,
-    route: BinanceRoute,
-) -> actix_web::Result<HttpResponse> {
-    // A replay serves whatever was recorded, whatever the client asks for.
-    let replay = shared.lock().replay.is_some();
-    let session = if replay {
-        Ok(BinanceSession::default())
-    } else {
-        BinanceSession::open(
-            exchange,
-            route,
-            req.query_string(),
-            shared.config.binance_max_streams_per_connection,
-        )
-    };
-    match session {
-        Ok(s) => start_ws(req, body, shared, VenueSession::Binance(s), Vec::new()),
-        Err(msg) => Ok(HttpResponse::BadRequest().body(msg)),
-    }
-}
-
-async fn kraken_ws(
-    req: HttpRequest,
-    body: web::Payload,
-    shared: Data,
-) -> actix_web::Result<HttpResponse> {
-    let id = {
-        let mut st = shared.lock();
-        st.next_connection += 1;
-        st.next_connection
-    };
-    let status = super::kraken::status(id);
-    start_ws(
-        req,
-        body,
-        shared,
-        VenueSession::Kraken(KrakenSession::default()),
-        vec![status],
-    )
-}
-
-async fn poloniex_ws(
-    req: HttpRequest,
-    body: web::Payload,
-    shared: Data,
-) -> actix_web::Result<HttpResponse> {
-    let s = VenueSession::Poloniex(PoloniexSession::default());
-    start_ws(req, body, shared, s, Vec::new())
-}
-
-fn json_response(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("application/json")
-        .body(body)
-}
-
-/// `GET /api/v3/depth?symbol=..&limit=..` (spot, §1.7) and `GET /fapi/v1/depth` (USD-M,
-/// §1.9: `limit` one of 5, 10, 20, 50, 100, 500, 1000).
-async fn binance_depth(req: HttpRequest, shared: Data, exchange: Exchange) -> HttpResponse {
     use actix_web::http::StatusCode;
-    let usdm = super::venues::wire(exchange) == super::venues::Wire::Binance { usdm: true };
-    let query = req.query_string();
-    let Some(symbol) = query_param(query, "symbol").filter(|s| !s.is_empty()) else {
-        return json_response(
-            StatusCode::BAD_REQUEST,
-            r#"{"code":-1102,"msg":"Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."}"#.into(),
-        );
-    };
-    let limit = match query_param(query, "limit").map(|l| l.parse::<usize>()) {
-        None if usdm => 500,
-        None => 100,
-        Some(Ok(l)) if usdm && [5, 10, 20, 50, 100, 500, 1000].contains(&l) => l,
-        Some(Ok(_)) if usdm => {
-            return json_response(
-                StatusCode::BAD_REQUEST,
-                r#"{"code":-4021,"msg":"Invalid depth limit."}"#.into(),
-            )
+    let host = request_host(&req);
+    let path = req.path().to_string();
+    let query = req.query_string().to_string();
+    if let Some((exchange, rel)) = super::venues::resolve(&host, &path, PathKind::Ws) {
+        // A replay serves whatever was recorded, whatever the client asks for.
+        let replay = shared.lock().replay.as_ref().map(|(e, _, _)| *e);
+        if let Some(replayed) = replay {
+            if replayed != exchange {
+                return Ok(HttpResponse::NotFound().finish());
+            }
+            return start_replay_ws(req, body, shared);
         }
-        Some(Ok(l)) if l > 0 => l.min(5000),
-        Some(_) => {
-            return json_response(
-                StatusCode::BAD_REQUEST,
-                r#"{"code":-1100,"msg":"Illegal characters found in parameter 'limit'."}"#.into(),
-            )
-        }
-    };
-    let (body, delay, used) = {
-        let mut st = shared.lock();
-        let now = std::time::Instant::now();
-        if st.throttle_rest > 0 {
-            st.throttle_rest -= 1;
-            st.rest_log.push((now, 429));
-            return HttpResponse::TooManyRequests()
-                .content_type("application/json")
-                .insert_header(("Retry-After", "1"))
-                .body(r#"{"code":-1003,"msg":"Too many requests; current limit is 6000 request weight per 1 MINUTE."}"#);
-        }
-        st.rest_log.push((now, 200));
-        // REQUEST_WEIGHT of this call (sections 1.7 and 1.9), counted per calendar minute.
-        let weight = match (usdm, limit) {
-            (true, 0..=50) => 2,
-            (true, 51..=100) => 5,
-            (true, 101..=500) => 10,
-            (true, _) => 20,
-            (false, 0..=100) => 5,
-            (false, 101..=500) => 25,
-            (false, 501..=1000) => 50,
-            (false, _) => 250,
+        let opened = {
+            let mut st = shared.lock();
+            super::venues::open(exchange, &rel, &query, &mut st, &shared.config)
         };
-        let minute = now_ms() / 60_000 * 60_000;
-        let counter = st.rest_weight.entry(exchange).or_insert((minute, 0));
-        if counter.0 != minute {
-            *counter = (minute, 0);
-        }
-        counter.1 += weight;
-        let used = counter.1;
-        let stale = st.stale_rest > 0;
-        let key = symbol.to_lowercase();
-        let Some(m) = st.by_key(exchange, &key) else {
-            return json_response(
-                StatusCode::BAD_REQUEST,
-                r#"{"code":-1121,"msg":"Invalid symbol."}"#.into(),
-            );
+        return match opened {
+            Ok((session, first)) => start_ws(req, body, shared, session, first),
+            Err(msg) => Ok(HttpResponse::BadRequest().body(msg)),
         };
-        let body = m.binance_rest(limit, stale);
-        if stale {
-            st.stale_rest -= 1;
-        }
-        let body = st.poison_rest_body(body);
-        (body, st.rest_delay, used)
-    };
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
     }
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header(("X-MBX-USED-WEIGHT-1M", used.to_string()))
-        .body(body)
+    if let Some((exchange, rel)) = super::venues::resolve(&host, &path, PathKind::Rest) {
+        let reply: RestReply = {
+            let mut st = shared.lock();
+            super::venues::rest(exchange, &rel, &query, &mut st, now_ms())
+        };
+        if !reply.delay.is_zero() {
+            tokio::time::sleep(reply.delay).await;
+        }
+        let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/json");
+        for h in reply.headers {
+            response.insert_header(h);
+        }
+        return Ok(response.body(reply.body));
+    }
+    Ok(HttpResponse::NotFound().body(format!("not found: {path}")))
 }
 
 fn start_ws(
@@ -682,31 +545,36 @@ fn start_ws(
     }
     // Subscribe to the steps before anything is rendered, so nothing falls in between.
     let rx = shared.tx.subscribe();
-    let replay = shared.lock().replay.clone();
-    if let Some((exchange, _, _)) = &replay {
-        if *exchange != venue.exchange() {
-            return Ok(HttpResponse::NotFound().finish());
-        }
-    }
     let (response, session, stream) = actix_ws::handle(&req, body)?;
     let stream = stream.max_frame_size(1 << 20);
-    match replay {
-        Some((_, frames, pace)) => {
-            actix_web::rt::spawn(replay_loop(session, stream, rx, frames, pace));
-            Ok(response)
-        }
-        None => {
-            actix_web::rt::spawn(ws_loop(
-                shared.into_inner(),
-                session,
-                stream,
-                rx,
-                venue,
-                initial,
-            ));
-            Ok(response)
-        }
+    actix_web::rt::spawn(ws_loop(
+        shared.into_inner(),
+        session,
+        stream,
+        rx,
+        venue,
+        initial,
+    ));
+    Ok(response)
+}
+
+/// A WebSocket of a replay: the recorded frames, whatever the client asks for.
+fn start_replay_ws(
+    req: HttpRequest,
+    body: web::Payload,
+    shared: Data,
+) -> actix_web::Result<HttpResponse> {
+    if shared.lock().stopped {
+        return Ok(HttpResponse::ServiceUnavailable().finish());
     }
+    let rx = shared.tx.subscribe();
+    let Some((_, frames, pace)) = shared.lock().replay.clone() else {
+        return Ok(HttpResponse::NotFound().finish());
+    };
+    let (response, session, stream) = actix_ws::handle(&req, body)?;
+    let stream = stream.max_frame_size(1 << 20);
+    actix_web::rt::spawn(replay_loop(session, stream, rx, frames, pace));
+    Ok(response)
 }
 
 /// What to do after an event.
@@ -833,9 +701,9 @@ async fn ws_loop(
                 }
             }
             _ = timer.tick() => match timer_kind {
-                Timer::Heartbeat => {
+                Timer::Heartbeat(beat) => {
                     if !std::mem::take(&mut sent) && venue.has_subscriptions()
-                        && session.text(super::kraken::HEARTBEAT).await.is_err()
+                        && session.text(beat).await.is_err()
                     {
                         break;
                     }

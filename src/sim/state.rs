@@ -6,9 +6,6 @@
 use super::history::History;
 use super::market::{MarketConfig, Step, SyntheticMarket, TickLevel};
 use super::server::{SimConfig, SimTrade, TruthBook};
-use super::venues::Wire;
-use super::window::{top, window_diff};
-use super::{binance, kraken, poloniex};
 use crate::types::{Exchange, Symbol, TakerSide};
 use rust_decimal::Decimal;
 use std::collections::VecDeque;
@@ -34,41 +31,8 @@ pub struct Pending {
     pub skip: bool,
     /// Send the next book update twice.
     pub repeat: bool,
-    /// Kraken: the next update carries a wrong checksum.
+    /// The next update carries a wrong checksum (venues that send checksums).
     pub corrupt: bool,
-}
-
-/// The frames one step of one market produced, per channel (payloads for Binance, which the
-/// connection wraps with the subscribed stream name).
-#[derive(Clone, Debug)]
-pub enum Frames {
-    /// Binance spot.
-    Binance {
-        /// `depthUpdate` payloads (0, 1 or 2 copies, by the faults).
-        depth: Vec<String>,
-        /// `bookTicker` payload after the depth event.
-        book_ticker: Option<String>,
-        /// `aggTrade` payloads.
-        agg_trades: Vec<String>,
-        /// `trade` payloads.
-        trades: Vec<String>,
-    },
-    /// Kraken v2.
-    Kraken {
-        /// `book` updates per subscribed depth, indexed like [`kraken::DEPTHS`].
-        books: [Vec<String>; 5],
-        /// `trade` update.
-        trade: Option<String>,
-        /// `ticker` update (on trades).
-        ticker: Option<String>,
-    },
-    /// Poloniex v3.
-    Poloniex {
-        /// `book_lv2` updates.
-        book: Vec<String>,
-        /// `trades` messages.
-        trades: Vec<String>,
-    },
 }
 
 /// One market step as broadcast to the connections.
@@ -82,7 +46,7 @@ pub struct Tick {
     /// The market's step counter after this step.
     pub version: u64,
     /// What to send.
-    pub frames: Frames,
+    pub frames: super::venues::Frames,
 }
 
 /// What the connections are told.
@@ -113,7 +77,8 @@ pub struct SimMarket {
     pub market: SyntheticMarket,
     /// Steps taken.
     pub version: u64,
-    /// Binance: last `u`; Poloniex: last `id`; Kraken: `version`.
+    /// The last update id sent (Binance `u`, Poloniex `id`); the step number on venues
+    /// without ids.
     pub update_id: u64,
     /// Past books.
     pub history: History,
@@ -133,8 +98,12 @@ impl SimMarket {
     /// A market for `symbol` on `exchange`.
     pub fn new(exchange: Exchange, symbol: Symbol, cfg: MarketConfig) -> Self {
         let market = SyntheticMarket::new(cfg);
-        let wire_style = super::venues::wire(exchange);
-        let update_id = wire_style.first_update_id(FIRST_UPDATE_ID);
+        let wire_style = super::venues::style(exchange);
+        let update_id = if wire_style.update_ids {
+            FIRST_UPDATE_ID
+        } else {
+            0
+        };
         let history = History::new(
             update_id,
             side_map(market.bids()),
@@ -158,12 +127,12 @@ impl SimMarket {
         }
     }
 
-    fn cfg(&self) -> &MarketConfig {
+    pub(crate) fn cfg(&self) -> &MarketConfig {
         self.market.config()
     }
 
     /// How many copies of a book update to send, consuming the armed skip/repeat.
-    fn copies(&mut self) -> usize {
+    pub(crate) fn copies(&mut self) -> usize {
         if std::mem::take(&mut self.pending.skip) {
             0
         } else if std::mem::take(&mut self.pending.repeat) {
@@ -173,7 +142,7 @@ impl SimMarket {
         }
     }
 
-    fn record_trades(&mut self, step: &Step) {
+    pub(crate) fn record_trades(&mut self, step: &Step) {
         let cfg = self.market.config().clone();
         for t in &step.trades {
             if self.trades.len() == TRADE_HISTORY {
@@ -195,7 +164,7 @@ impl SimMarket {
 
     fn price(&self, cfg: &MarketConfig, ticks: i64) -> Decimal {
         let mut d = Decimal::new(ticks, cfg.price_scale);
-        if let Some(decimals) = super::venues::wire(self.exchange).fixed_decimals() {
+        if let Some(decimals) = super::venues::style(self.exchange).fixed_decimals {
             d.rescale(decimals);
         }
         d
@@ -203,226 +172,22 @@ impl SimMarket {
 
     fn qty(&self, cfg: &MarketConfig, lots: u64) -> Decimal {
         let mut d = Decimal::new(lots as i64, cfg.qty_scale);
-        if let Some(decimals) = super::venues::wire(self.exchange).fixed_decimals() {
+        if let Some(decimals) = super::venues::style(self.exchange).fixed_decimals {
             d.rescale(decimals);
         }
         d
     }
 
     /// Advances the market one step at `ms` and returns the frames to broadcast.
-    pub fn step(&mut self, ms: u64) -> Tick {
-        let frames = match super::venues::wire(self.exchange) {
-            Wire::Kraken => self.step_kraken(ms),
-            Wire::Poloniex => self.step_poloniex(ms),
-            Wire::Binance { usdm } => self.step_binance(ms, usdm),
-        };
-        Tick {
+    /// `None` for a venue the simulator does not serve (it has no markets).
+    pub fn step(&mut self, ms: u64) -> Option<Tick> {
+        let frames = super::venues::step(self, ms)?;
+        Some(Tick {
             exchange: self.exchange,
             key: self.key.clone(),
             version: self.version,
             frames,
-        }
-    }
-
-    fn step_binance(&mut self, ms: u64, usdm: bool) -> Frames {
-        let step = self.market.step();
-        self.version += 1;
-        self.record_trades(&step);
-        let mut depth = Vec::new();
-        let mut book_ticker = None;
-        let n = step.changes() as u64;
-        if n > 0 {
-            let prev = self.update_id;
-            let first = self.update_id + 1;
-            self.update_id += n;
-            self.history.push(self.update_id, &step.bids, &step.asks);
-            let data = binance::depth_update_data(
-                self.cfg(),
-                &self.wire,
-                ms,
-                first,
-                self.update_id,
-                usdm.then_some(prev),
-                &step,
-            );
-            depth = vec![data; self.copies()];
-            if let (Some(b), Some(a)) = self.market.top() {
-                book_ticker = Some(binance::book_ticker_data(
-                    self.cfg(),
-                    &self.wire,
-                    self.update_id,
-                    b,
-                    a,
-                ));
-            }
-        }
-        let cfg = self.cfg();
-        Frames::Binance {
-            depth,
-            book_ticker,
-            agg_trades: (step.trades.iter())
-                .map(|t| binance::agg_trade_data(cfg, &self.wire, ms, t))
-                .collect(),
-            trades: (step.trades.iter())
-                .map(|t| binance::trade_data(cfg, &self.wire, ms, t))
-                .collect(),
-        }
-    }
-
-    fn step_kraken(&mut self, ms: u64) -> Frames {
-        let max = kraken::DEPTHS[kraken::DEPTHS.len() - 1];
-        let before = (top(&self.market, true, max), top(&self.market, false, max));
-        let step = self.market.step();
-        self.version += 1;
-        self.update_id = self.version;
-        self.history.push(self.update_id, &step.bids, &step.asks);
-        self.record_trades(&step);
-        let after = (top(&self.market, true, max), top(&self.market, false, max));
-        let cut = |v: &[TickLevel], d: usize| v[..d.min(v.len())].to_vec();
-        let diffs: Vec<(Vec<TickLevel>, Vec<TickLevel>)> = kraken::DEPTHS
-            .iter()
-            .map(|&d| {
-                let m = &self.market;
-                (
-                    window_diff(&cut(&before.0, d), &cut(&after.0, d), true, |p| {
-                        m.level(true, p).is_some()
-                    }),
-                    window_diff(&cut(&before.1, d), &cut(&after.1, d), false, |p| {
-                        m.level(false, p).is_some()
-                    }),
-                )
-            })
-            .collect();
-        let cfg = self.market.config().clone();
-        let scales = (cfg.price_scale, cfg.qty_scale);
-        let mut checksum = kraken::checksum(&after.1, &after.0, scales, kraken::precisions(&cfg));
-        // Faults act on the next update that changes the top 10 (so that they show).
-        let top10_changed = !diffs[0].0.is_empty() || !diffs[0].1.is_empty();
-        let copies = if top10_changed {
-            if std::mem::take(&mut self.pending.corrupt) {
-                checksum = checksum.wrapping_add(1);
-            }
-            self.copies()
-        } else {
-            1
-        };
-        let mut books: [Vec<String>; 5] = Default::default();
-        for (k, (b, a)) in diffs.iter().enumerate() {
-            if b.is_empty() && a.is_empty() {
-                continue;
-            }
-            let frame = kraken::book(&cfg, &self.wire, false, b, a, checksum, ms);
-            books[k] = vec![frame; copies];
-        }
-        let (trade, ticker) = if step.trades.is_empty() {
-            (None, None)
-        } else {
-            let (b, a) = self.market.top();
-            (
-                Some(kraken::trades(&cfg, &self.wire, &step.trades, ms)),
-                b.zip(a).map(|(b, a)| {
-                    kraken::ticker(&cfg, &self.wire, false, b, a, self.last_price, ms)
-                }),
-            )
-        };
-        Frames::Kraken {
-            books,
-            trade,
-            ticker,
-        }
-    }
-
-    fn step_poloniex(&mut self, ms: u64) -> Frames {
-        let d = poloniex::BOOK_DEPTH;
-        let before = (top(&self.market, true, d), top(&self.market, false, d));
-        let step = self.market.step();
-        self.version += 1;
-        self.record_trades(&step);
-        let after = (top(&self.market, true, d), top(&self.market, false, d));
-        let m = &self.market;
-        let bids = window_diff(&before.0, &after.0, true, |p| m.level(true, p).is_some());
-        let asks = window_diff(&before.1, &after.1, false, |p| m.level(false, p).is_some());
-        let mut book = Vec::new();
-        if !bids.is_empty() || !asks.is_empty() {
-            self.update_id += 1;
-            let frame = poloniex::book(
-                self.market.config(),
-                &self.wire,
-                false,
-                &bids,
-                &asks,
-                self.update_id - 1,
-                self.update_id,
-                ms,
-            );
-            book = vec![frame; self.copies()];
-        }
-        self.history.push(self.update_id, &step.bids, &step.asks);
-        let cfg = self.market.config();
-        Frames::Poloniex {
-            book,
-            trades: (step.trades.iter())
-                .map(|t| poloniex::trade(cfg, &self.wire, t, ms))
-                .collect(),
-        }
-    }
-
-    /// A Kraken `book` snapshot of the top `depth`.
-    pub fn kraken_snapshot(&self, depth: usize, ms: u64) -> String {
-        let cfg = self.cfg();
-        let bids = top(&self.market, true, depth);
-        let asks = top(&self.market, false, depth);
-        let sum = kraken::checksum(
-            &asks,
-            &bids,
-            (cfg.price_scale, cfg.qty_scale),
-            kraken::precisions(cfg),
-        );
-        kraken::book(cfg, &self.wire, true, &bids, &asks, sum, ms)
-    }
-
-    /// A Kraken `ticker` snapshot.
-    pub fn kraken_ticker(&self, ms: u64) -> Option<String> {
-        let (b, a) = self.market.top();
-        let (b, a) = b.zip(a)?;
-        Some(kraken::ticker(
-            self.cfg(),
-            &self.wire,
-            true,
-            b,
-            a,
-            self.last_price,
-            ms,
-        ))
-    }
-
-    /// A Poloniex `book_lv2` snapshot of the top 20.
-    pub fn poloniex_snapshot(&self, ms: u64) -> String {
-        let d = poloniex::BOOK_DEPTH;
-        let (bids, asks) = (top(&self.market, true, d), top(&self.market, false, d));
-        poloniex::book(
-            self.cfg(),
-            &self.wire,
-            true,
-            &bids,
-            &asks,
-            self.update_id.saturating_sub(1),
-            self.update_id,
-            ms,
-        )
-    }
-
-    /// A Binance REST depth body: the current book, or (`stale`) the oldest kept one.
-    pub fn binance_rest(&self, limit: usize, stale: bool) -> String {
-        if stale {
-            let id = self.history.oldest_id();
-            if let Some((b, a)) = self.history.book_at(id) {
-                let bids: Vec<TickLevel> = b.into_iter().rev().take(limit).collect();
-                let asks: Vec<TickLevel> = a.into_iter().take(limit).collect();
-                return binance::rest_snapshot_levels(self.cfg(), id, &bids, &asks);
-            }
-        }
-        binance::rest_snapshot(&self.market, self.update_id, limit)
+        })
     }
 
     fn truth_of(
@@ -436,9 +201,7 @@ impl SimMarket {
         TruthBook {
             bids: bids.map(level).collect(),
             asks: asks.map(level).collect(),
-            update_id: super::venues::wire(self.exchange)
-                .has_update_ids()
-                .then_some(id),
+            update_id: super::venues::style(self.exchange).update_ids.then_some(id),
         }
     }
 
@@ -605,8 +368,9 @@ impl Shared {
             return true;
         }
         for m in &mut st.markets {
-            let tick = m.step(ms);
-            let _ = self.tx.send(Event::Tick(Arc::new(tick)));
+            if let Some(tick) = m.step(ms) {
+                let _ = self.tx.send(Event::Tick(Arc::new(tick)));
+            }
         }
         true
     }
@@ -616,6 +380,7 @@ impl Shared {
 mod tests {
     use super::*;
     use crate::exchange::{parse, BookTracker, Message, Outcome, TrackerConfig};
+    use crate::sim::kraken;
     use crate::types::{MarketEvent, Timestamp};
 
     fn small() -> MarketConfig {
@@ -666,14 +431,19 @@ mod tests {
             feed(
                 t,
                 Exchange::Kraken,
-                &m.kraken_snapshot(kraken::DEPTHS[k], 1),
+                &crate::sim::kraken::venue::snapshot(&m, kraken::DEPTHS[k], 1),
                 &mut out,
             );
         }
         for _ in 0..300 {
-            let Frames::Kraken { books, .. } = m.step(1).frames else {
+            let Some(Tick {
+                frames: super::super::venues::Frames::Kraken(frames),
+                ..
+            }) = m.step(1)
+            else {
                 panic!()
             };
+            let books = frames.books;
             for (k, t) in trackers.iter_mut().enumerate() {
                 for f in &books[k] {
                     feed(t, Exchange::Kraken, f, &mut out);
@@ -735,7 +505,7 @@ mod tests {
         for t in &past {
             assert_eq!(m.truth_at(t.update_id.unwrap()).as_ref(), Some(t));
         }
-        let stale = m.binance_rest(5, true);
+        let stale = crate::sim::binance::venue::rest_body(&m, 5, true);
         assert!(stale.starts_with(&format!("{{\"lastUpdateId\":{FIRST_UPDATE_ID},")));
     }
 }

@@ -48,10 +48,15 @@ pub fn sim_config(markets: Markets<'_>) -> SimConfig {
         ..SimConfig::default()
     };
     for e in Exchange::ALL {
-        config.markets_mut(e).clear();
+        if let Some(m) = config.markets_mut(e) {
+            m.clear();
+        }
     }
     for (e, names) in markets {
-        config.markets_mut(*e).extend(names.iter().map(|s| sym(s)));
+        config
+            .markets_mut(*e)
+            .unwrap_or_else(|| panic!("the simulator does not serve {e}"))
+            .extend(names.iter().map(|s| sym(s)));
     }
     config
 }

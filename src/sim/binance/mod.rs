@@ -1,6 +1,8 @@
 //! Binance spot frame encoders for the simulator and benches (pure: strings out), per
 //! `shared/docs/exchange-protocols.md` §1.5–§1.7.
 
+pub(crate) mod venue;
+
 use super::market::{fixed, MarketConfig, Step, SynthTrade, SyntheticMarket, TickLevel};
 
 /// Binance spot writes prices and quantities with 8 decimals.

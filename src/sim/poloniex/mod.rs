@@ -1,6 +1,8 @@
 //! Poloniex v3 public WebSocket frame encoders (`shared/docs/exchange-protocols.md` §4.1,
 //! §4.2, §4.4). Pure: strings out.
 
+pub(crate) mod venue;
+
 use super::market::{fixed, MarketConfig, SynthTrade, TickLevel};
 use serde_json::json;
 

@@ -4,6 +4,8 @@
 //! The checksum here is written independently of the engine's
 //! `exchange::kraken::checksum`: the tests compare the two.
 
+pub(crate) mod venue;
+
 use super::market::{fixed, MarketConfig, SynthTrade, TickLevel};
 use serde_json::json;
 
