@@ -130,8 +130,8 @@ pub use runtime::events::{
 pub use runtime::queue::{Feed, FeedStats, RecvError, CONTROL_BYTES, CONTROL_CAPACITY};
 pub use runtime::EngineError;
 pub use types::{
-    BookDelta, BookSnapshot, Exchange, Level, Market, MarketError, MarketEvent, Side, Symbol,
-    TakerSide, Ticker, Timestamp, Trade,
+    BookDelta, BookSnapshot, Exchange, InstrumentKind, Level, Market, MarketError, MarketEvent,
+    Side, Symbol, TakerSide, Ticker, Timestamp, Trade,
 };
 
 /// The seeded generator behind the reconnect jitter and the simulator's market; public for

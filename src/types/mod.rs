@@ -13,5 +13,5 @@ pub use event::{
 };
 pub use exchange::{Exchange, UnknownExchange};
 pub use market::{Market, MarketError};
-pub use symbol::{Symbol, SymbolError, SymbolStyle};
+pub use symbol::{InstrumentKind, Symbol, SymbolError, SymbolStyle};
 pub use time::Timestamp;

@@ -1,7 +1,12 @@
 //! Normalized symbols (`BTC-USDT`) and their venue-specific forms.
 //!
-//! A [`Symbol`] is always `BASE-QUOTE` in upper case with canonical asset codes (Kraken's
-//! legacy `XBT` is `BTC`, `XDG` is `DOGE`). User input is accepted in the usual forms; a
+//! A [`Symbol`] is `BASE-QUOTE` in upper case with canonical asset codes (Kraken's
+//! legacy `XBT` is `BTC`, `XDG` is `DOGE`), optionally followed by an instrument-kind suffix
+//! for venues that serve several kinds of instrument on one endpoint (OKX): perpetual swaps
+//! `BTC-USDT-SWAP`, dated futures `BTC-USD-220527` ([`InstrumentKind`]). A plain
+//! `BASE-QUOTE` is the venue's default kind: spot on spot venues, and the perpetual on a
+//! venue whose [`Exchange`] variant already names the market (`Exchange::BinanceUsdM` +
+//! `BTC-USDT`). User input is accepted in the usual forms; a
 //! concatenated form (`btcusdt`) is split only with a known quote list, and input that
 //! matches no quote or more than one is an error, never a guess.
 
@@ -33,6 +38,9 @@ pub enum SymbolStyle {
     },
     /// Base and quote around a separator (`BTC/USD`, `BTC_USDT`).
     Separated(char),
+    /// Base and quote around a separator, followed by the instrument kind's suffix where
+    /// it is not spot (OKX `BTC-USDT`, `BTC-USDT-SWAP`, `BTC-USD-220527`).
+    Instrument(char),
 }
 
 impl SymbolStyle {
@@ -41,7 +49,17 @@ impl SymbolStyle {
         match self {
             SymbolStyle::Concatenated { .. } => format!("{}{}", symbol.base(), symbol.quote()),
             SymbolStyle::Separated(sep) => format!("{}{sep}{}", symbol.base(), symbol.quote()),
+            SymbolStyle::Instrument(sep) => match symbol.kind_suffix() {
+                "" => format!("{}{sep}{}", symbol.base(), symbol.quote()),
+                kind => format!("{}{sep}{}{sep}{kind}", symbol.base(), symbol.quote()),
+            },
         }
+    }
+
+    /// True when this style can write `kind` (only [`SymbolStyle::Instrument`] writes a
+    /// kind other than the venue's default).
+    pub fn writes_kind(self, kind: InstrumentKind) -> bool {
+        matches!(self, SymbolStyle::Instrument(_)) || kind == InstrumentKind::Spot
     }
 
     /// Reads a symbol written in this style.
@@ -52,6 +70,49 @@ impl SymbolStyle {
                 Some((b, q)) => Symbol::new(b, q),
                 None => Err(SymbolError::UnknownQuote(wire.to_string())),
             },
+            SymbolStyle::Instrument(sep) => {
+                let mut parts = wire.split(sep);
+                match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                    (Some(b), Some(q), None, _) => Symbol::new(b, q),
+                    (Some(b), Some(q), Some(kind), None) => {
+                        Symbol::with_kind(b, q, InstrumentKind::from_suffix(kind, wire)?)
+                    }
+                    (_, None, ..) => Err(SymbolError::UnknownQuote(wire.to_string())),
+                    _ => Err(SymbolError::UnknownKind(wire.to_string())),
+                }
+            }
+        }
+    }
+}
+
+/// What kind of instrument a symbol names, where one endpoint serves several (OKX). Written
+/// as the symbol's suffix: none for spot, `SWAP` for a perpetual swap, the expiry `YYMMDD`
+/// for a dated future.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum InstrumentKind {
+    /// Spot, or the venue's only kind (no suffix).
+    Spot,
+    /// Perpetual swap (`-SWAP`; `-PERP` is read as the same).
+    Perpetual,
+    /// Dated future expiring on `yymmdd` (`-220527`: 2022-05-27).
+    Future {
+        /// The expiry as the six digits `YYMMDD`.
+        yymmdd: u32,
+    },
+}
+
+impl InstrumentKind {
+    /// Reads a kind suffix (`SWAP`, `PERP`, six digits); options and anything else are
+    /// [`SymbolError::UnknownKind`] of `input`.
+    fn from_suffix(suffix: &str, input: &str) -> Result<InstrumentKind, SymbolError> {
+        if suffix.eq_ignore_ascii_case("SWAP") || suffix.eq_ignore_ascii_case("PERP") {
+            return Ok(InstrumentKind::Perpetual);
+        }
+        let expiry = suffix.len() == 6 && suffix.bytes().all(|b| b.is_ascii_digit());
+        match suffix.parse::<u32>() {
+            Ok(yymmdd) if expiry => Ok(InstrumentKind::Future { yymmdd }),
+            _ => Err(SymbolError::UnknownKind(input.to_string())),
         }
     }
 }
@@ -71,6 +132,9 @@ pub enum SymbolError {
     },
     /// A concatenated symbol whose quote is not in the known quote list.
     UnknownQuote(String),
+    /// An instrument-kind suffix that is not `SWAP`/`PERP` or a `YYMMDD` expiry (options
+    /// such as `BTC-USD-260925-60000-C` are not supported).
+    UnknownKind(String),
     /// A concatenated symbol that splits in more than one way with the known quotes.
     Ambiguous {
         /// The input.
@@ -91,6 +155,10 @@ impl fmt::Display for SymbolError {
                 f,
                 "cannot split {s:?}: no known quote asset; write it as BASE-QUOTE (e.g. BTC-USDT)"
             ),
+            SymbolError::UnknownKind(s) => write!(
+                f,
+                "{s:?}: unknown instrument kind; expected BASE-QUOTE, BASE-QUOTE-SWAP or BASE-QUOTE-YYMMDD"
+            ),
             SymbolError::Ambiguous { input, candidates } => write!(
                 f,
                 "symbol {input:?} is ambiguous ({}); write it as BASE-QUOTE",
@@ -102,11 +170,14 @@ impl fmt::Display for SymbolError {
 
 impl std::error::Error for SymbolError {}
 
-/// A normalized trading pair, `BASE-QUOTE` in upper case. Cheap to clone (inline storage).
+/// A normalized trading pair, `BASE-QUOTE` in upper case, with the instrument kind's suffix
+/// where it is not spot (`BTC-USDT-SWAP`, `BTC-USD-220527`). Cheap to clone (inline storage).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Symbol {
     text: SmolStr,
     dash: u8,
+    /// Where the quote ends: `text.len()` for spot, else the `-` before the kind suffix.
+    quote_end: u8,
 }
 
 fn canonical_asset(code: &str) -> &str {
@@ -167,16 +238,38 @@ impl Symbol {
         ))
     }
 
+    /// Builds `BASE-QUOTE` of instrument `kind` (`BTC-USDT-SWAP` for a perpetual).
+    pub fn with_kind(base: &str, quote: &str, kind: InstrumentKind) -> Result<Symbol, SymbolError> {
+        let plain = Symbol::new(base, quote)?;
+        let text = match kind {
+            InstrumentKind::Spot => return Ok(plain),
+            InstrumentKind::Perpetual => smol_str::format_smolstr!("{plain}-SWAP"),
+            InstrumentKind::Future { yymmdd } if yymmdd <= 999_999 => {
+                smol_str::format_smolstr!("{plain}-{yymmdd:06}")
+            }
+            InstrumentKind::Future { .. } => {
+                return Err(SymbolError::UnknownKind(format!("{plain}-{kind:?}")))
+            }
+        };
+        Ok(Symbol {
+            quote_end: plain.text.len() as u8,
+            dash: plain.dash,
+            text,
+        })
+    }
+
     /// Joins codes that are already upper case and canonical (no heap allocation for
     /// symbols of up to 23 bytes).
     fn from_upper(base: &str, quote: &str) -> Symbol {
         Symbol {
             dash: base.len() as u8,
+            quote_end: (base.len() + 1 + quote.len()) as u8,
             text: smol_str::format_smolstr!("{base}-{quote}"),
         }
     }
 
-    /// Parses user input: `BTC-USDT`, `BTC/USDT`, `BTC_USDT`, `btcusdt`, `XBT/USD` (→ `BTC-USD`).
+    /// Parses user input: `BTC-USDT`, `BTC/USDT`, `BTC_USDT`, `btcusdt`, `XBT/USD` (→ `BTC-USD`),
+    /// and with an instrument kind `BTC-USDT-SWAP`, `BTC-USD-220527`.
     pub fn parse(input: &str) -> Result<Symbol, SymbolError> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
@@ -184,7 +277,13 @@ impl Symbol {
         }
         if let Some(pos) = trimmed.find(['-', '/', '_']) {
             let (base, rest) = trimmed.split_at(pos);
-            return Symbol::new(base, &rest[1..]);
+            let rest = &rest[1..];
+            return match rest.split_once(['-', '/', '_']) {
+                None => Symbol::new(base, rest),
+                Some((quote, kind)) => {
+                    Symbol::with_kind(base, quote, InstrumentKind::from_suffix(kind, trimmed)?)
+                }
+            };
         }
         split_concatenated(trimmed, GENERAL_QUOTES)
     }
@@ -201,7 +300,26 @@ impl Symbol {
 
     /// The quote asset, `USDT`.
     pub fn quote(&self) -> &str {
-        &self.text[self.dash as usize + 1..]
+        &self.text[self.dash as usize + 1..self.quote_end as usize]
+    }
+
+    /// The instrument kind: [`InstrumentKind::Spot`] for a plain `BASE-QUOTE`.
+    pub fn kind(&self) -> InstrumentKind {
+        match self.kind_suffix() {
+            "" => InstrumentKind::Spot,
+            "SWAP" => InstrumentKind::Perpetual,
+            digits => InstrumentKind::Future {
+                // Only `with_kind` writes a suffix: six digits.
+                yymmdd: digits.parse().unwrap_or_default(),
+            },
+        }
+    }
+
+    /// The kind suffix as written (`SWAP`, `220527`; empty for spot).
+    fn kind_suffix(&self) -> &str {
+        self.text
+            .get(self.quote_end as usize + 1..)
+            .unwrap_or_default()
     }
 
     /// The venue's own form, in the venue's [`SymbolStyle`]: Binance `BTCUSDT`, Kraken v2
@@ -285,6 +403,40 @@ mod tests {
         assert_eq!(s("ethbtc").as_str(), "ETH-BTC");
         assert_eq!(s("BTC-USDT").base(), "BTC");
         assert_eq!(s("BTC-USDT").quote(), "USDT");
+        assert_eq!(s("BTC-USDT").kind(), InstrumentKind::Spot);
+    }
+
+    #[test]
+    fn keeps_the_instrument_kind() {
+        let swap = s("btc-usdt-swap");
+        assert_eq!(swap.as_str(), "BTC-USDT-SWAP");
+        assert_eq!((swap.base(), swap.quote()), ("BTC", "USDT"));
+        assert_eq!(swap.kind(), InstrumentKind::Perpetual);
+        assert_eq!(s("BTC/USDT/PERP"), swap);
+        let fut = s("BTC-USD-220527");
+        assert_eq!(fut.quote(), "USD");
+        assert_eq!(fut.kind(), InstrumentKind::Future { yymmdd: 220_527 });
+        assert_eq!(
+            Symbol::with_kind("btc", "usd", InstrumentKind::Future { yymmdd: 220_527 }),
+            Ok(fut.clone())
+        );
+        assert_ne!(fut, s("BTC-USD"));
+        let okx = SymbolStyle::Instrument('-');
+        for wire in ["BTC-USDT", "BTC-USDT-SWAP", "BTC-USD-220527"] {
+            let sym = okx.read(wire).unwrap();
+            assert_eq!(sym.as_str(), wire);
+            assert_eq!(okx.write(&sym), wire);
+        }
+        for bad in ["BTC-USD-260925-60000-C", "BTC-USD-2205", "BTC-USD-SWAPX"] {
+            assert!(
+                matches!(okx.read(bad), Err(SymbolError::UnknownKind(_))),
+                "{bad}"
+            );
+            assert!(Symbol::parse(bad).is_err(), "{bad}");
+        }
+        assert!(okx.writes_kind(InstrumentKind::Perpetual));
+        assert!(!SymbolStyle::Separated('/').writes_kind(InstrumentKind::Perpetual));
+        assert!(SymbolStyle::Separated('/').writes_kind(InstrumentKind::Spot));
     }
 
     #[test]
