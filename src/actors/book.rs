@@ -4,7 +4,7 @@
 use super::messages::*;
 use super::snapshot::{Replies, SnapshotFetcher};
 use crate::book::BookView;
-use crate::exchange::{binance, BookTracker, Outcome, SyncState, TrackerConfig};
+use crate::exchange::{self, BookTracker, Outcome, SyncState, TrackerConfig};
 use crate::runtime::events::{
     BestBidAsk, BookState, BookUpdate, FeedEvent, FeedStatus, StatusEvent, StreamKind,
 };
@@ -269,7 +269,7 @@ impl BookActor {
                 Outcome::Resync(reason) => {
                     tracing::warn!(exchange = %self.exchange, symbol = %self.symbol, %reason, "resync");
                     self.publish_state_change();
-                    if !self.exchange.spec().resync.is_rest_snapshot() {
+                    if self.exchange.spec().resync.resubscribes() {
                         self.connection.resubscribe(self.symbol.clone());
                     }
                 }
@@ -383,9 +383,8 @@ impl Handler<SnapshotFetched> for BookActor {
             }
             other => other.map_err(|e| e.to_string()),
         };
-        let wire = self.symbol.to_venue(self.exchange);
         let parsed = result.and_then(|body| {
-            binance::parse_depth_snapshot(self.exchange, &wire, &body, msg.received_at)
+            exchange::parse_snapshot(self.exchange, &body, &self.symbol, msg.received_at)
                 .map_err(|e| e.to_string())
         });
         match parsed {
@@ -431,7 +430,7 @@ impl Handler<ConnectionChange> for BookActor {
                 if self.failed.take().is_some() {
                     self.publish_state_change();
                 }
-                if self.exchange.spec().resync.is_rest_snapshot() {
+                if !self.exchange.spec().resync.resubscribes() {
                     ctx.run_later(QUIET_SNAPSHOT_AFTER, |act, ctx| {
                         // Still nothing: no diff arrived, so no fetch was asked for.
                         if !matches!(act.tracker.state(), SyncState::Live) {

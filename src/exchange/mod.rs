@@ -14,6 +14,7 @@
 pub mod binance;
 pub(crate) mod fields;
 pub mod kraken;
+pub mod okx;
 pub mod outbox;
 pub mod poloniex;
 pub(crate) mod registry;
@@ -229,6 +230,18 @@ pub fn parse(
     registry::parse(exchange, frame, received_at)
 }
 
+/// Parses a REST order-book snapshot body of `symbol` on `exchange` (Binance
+/// `GET /api/v3/depth`, OKX `GET /api/v5/market/books`), received at `received_at`.
+/// Venues without REST snapshots answer [`ParseErrorKind::UnknownMessage`].
+pub fn parse_snapshot(
+    exchange: Exchange,
+    body: &str,
+    symbol: &Symbol,
+    received_at: Timestamp,
+) -> Result<crate::types::BookSnapshot, ParseError> {
+    registry::parse_snapshot(exchange, body, symbol, received_at)
+}
+
 /// What a sequencer decided about one book message. The caller acts on it: apply to the
 /// book, fetch a snapshot, or resync.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -267,6 +280,9 @@ pub enum SnapshotStep {
     },
     /// The snapshot is too old for what was buffered: fetch another.
     Refetch,
+    /// The snapshot is no newer than the book in sync (a REST answer that came after the
+    /// stream's own snapshot): drop it.
+    Stale,
 }
 
 /// The contract every venue sequencer keeps, so that the tracker drives them alike (the

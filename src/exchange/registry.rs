@@ -15,7 +15,8 @@
 //! | `unsubscribe_all(interest, next_id)` | messages sent before a connection is closed |
 //! | `unsubscribe(gone, next_id)` | messages that end exactly `gone`'s streams; the others stay |
 //! | `ping(next_id)` | the application keepalive (every `SPEC.keepalive`) |
-//! | `snapshot_url(rest, symbol, depth)` | the REST snapshot URL (`RestSnapshot` venues) |
+//! | `snapshot_url(rest, symbol, depth)` | the REST snapshot URL (venues with REST snapshots) |
+//! | `parse_snapshot(body, symbol, received_at)` | the REST snapshot body → `BookSnapshot` |
 //! | `Sequencer`, `sequencer()` | the venue's sync rules, a `Sequence` |
 //!
 //! The checksum, where a venue has one, is part of its spec ([`ChecksumSpec`]).
@@ -25,7 +26,7 @@
 use super::session::{ConnectPlan, Endpoint, Interest, PlanError};
 use super::spec::VenueSpec;
 use super::{Decision, Message, ParseError, Sequence, SnapshotStep};
-use crate::types::{BookDelta, SeqIds, Symbol, Timestamp};
+use crate::types::{BookDelta, BookSnapshot, SeqIds, Symbol, Timestamp};
 
 macro_rules! venues {
     ($( $(#[$doc:meta])* $variant:ident => $($venue:ident)::+ ),+ $(,)?) => {
@@ -156,6 +157,19 @@ macro_rules! venues {
             }
         }
 
+        /// Parses a REST snapshot body, where the venue snapshots over REST.
+        pub(crate) fn parse_snapshot(
+            exchange: Exchange,
+            body: &str,
+            symbol: &Symbol,
+            received_at: Timestamp,
+        ) -> Result<BookSnapshot, ParseError> {
+            match exchange {
+                $( Exchange::$variant =>
+                    super::$($venue)::+::parse_snapshot(body, symbol, received_at), )+
+            }
+        }
+
         /// One book's venue sequencer.
         #[derive(Clone, Debug)]
         pub(crate) enum Sequencer {
@@ -219,6 +233,9 @@ venues! {
     Kraken => kraken,
     /// Poloniex spot (WebSocket v3).
     Poloniex => poloniex,
+    /// OKX v5 public: spot, perpetual swaps and dated futures (`ws.okx.com`, REST
+    /// `www.okx.com`).
+    Okx => okx,
 }
 
 #[cfg(test)]
@@ -256,7 +273,7 @@ mod tests {
             let wire = btc.to_venue(e);
             assert_eq!(Symbol::from_venue(e, &wire), Ok(btc.clone()), "{e}: {wire}");
         }
-        assert!("okx".parse::<Exchange>().is_err());
+        assert!("ftx".parse::<Exchange>().is_err());
     }
 
     /// TC0..TC7: depths each venue can and cannot serve (`EngineBuilder::book_depth`).

@@ -253,22 +253,23 @@ pub fn snapshot_url(
 
 /// `REQUEST_WEIGHT` of one REST snapshot of `depth` levels (0 where the venue has none).
 pub fn snapshot_weight(exchange: Exchange, depth: u32) -> u32 {
-    match exchange.spec().resync {
-        super::Resync::RestSnapshot { weight, .. } => weight(depth),
-        super::Resync::Resubscribe => 0,
-    }
+    exchange
+        .spec()
+        .resync
+        .rest_weight()
+        .map_or(0, |(weight, _)| weight(depth))
 }
 
 /// The `REQUEST_WEIGHT` per minute marketfeed allows itself for REST snapshots: 80% of the
 /// venue's per-IP limit (spot 6000, USD-M 2400), leaving room for the application's own
-/// requests from the same IP. The server's `X-MBX-USED-WEIGHT-1M` count is taken in too.
+/// requests from the same IP (OKX: 40, the per-IP limit of 2 s). The server's
+/// `X-MBX-USED-WEIGHT-1M` count is taken in too (Binance).
 pub fn snapshot_weight_budget(exchange: Exchange) -> Option<u32> {
-    match exchange.spec().resync {
-        super::Resync::RestSnapshot {
-            budget_per_minute, ..
-        } => Some(budget_per_minute),
-        super::Resync::Resubscribe => None,
-    }
+    exchange
+        .spec()
+        .resync
+        .rest_weight()
+        .map(|(_, budget)| budget)
 }
 
 #[cfg(test)]

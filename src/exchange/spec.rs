@@ -68,12 +68,47 @@ pub enum Resync {
         /// The `REQUEST_WEIGHT` per minute marketfeed allows itself for snapshots.
         budget_per_minute: u32,
     },
+    /// Both (OKX): a book that lost sync is resubscribed, and the venue's answer is a
+    /// snapshot in-stream; where the stream brings updates but no snapshot, the venue's
+    /// sequencer asks for a REST snapshot (`Outcome::FetchSnapshot`) and bridges the
+    /// buffered updates onto it.
+    ResubscribeOrRest {
+        /// Weight of one REST snapshot of the given depth.
+        weight: fn(u32) -> u32,
+        /// The weight per minute marketfeed allows itself for snapshots.
+        budget_per_minute: u32,
+    },
 }
 
 impl Resync {
-    /// True for venues whose snapshot is a REST request.
+    /// True for venues that may fetch a snapshot over REST (they need a REST endpoint,
+    /// a snapshot URL and a weight budget).
     pub fn is_rest_snapshot(&self) -> bool {
-        matches!(self, Resync::RestSnapshot { .. })
+        matches!(
+            self,
+            Resync::RestSnapshot { .. } | Resync::ResubscribeOrRest { .. }
+        )
+    }
+
+    /// True for venues whose failed book is resubscribed to get a snapshot in-stream
+    /// (otherwise the tracker asks for a REST snapshot at once).
+    pub fn resubscribes(&self) -> bool {
+        matches!(self, Resync::Resubscribe | Resync::ResubscribeOrRest { .. })
+    }
+
+    /// The weight of one REST snapshot and the budget per minute, where the venue has them.
+    pub fn rest_weight(&self) -> Option<(fn(u32) -> u32, u32)> {
+        match *self {
+            Resync::RestSnapshot {
+                weight,
+                budget_per_minute,
+            }
+            | Resync::ResubscribeOrRest {
+                weight,
+                budget_per_minute,
+            } => Some((weight, budget_per_minute)),
+            Resync::Resubscribe => None,
+        }
     }
 }
 

@@ -107,8 +107,9 @@ pub enum Outcome {
     Ignored,
     /// The venue's checksum matched the book.
     ChecksumOk,
-    /// The book is invalid. Binance: a `FetchSnapshot` follows; Kraken and Poloniex: the
-    /// caller must resubscribe the symbol to get a fresh snapshot.
+    /// The book is invalid. Binance: a `FetchSnapshot` follows; Kraken, Poloniex and OKX:
+    /// the caller must resubscribe the symbol to get a fresh snapshot (OKX asks for a REST
+    /// one with `FetchSnapshot` later if the stream sends updates but no snapshot).
     Resync(ResyncReason),
 }
 
@@ -130,8 +131,8 @@ pub struct BookTracker {
     seq: Sequencer,
     /// The venue's checksum, where it sends one (from its spec).
     checksum: Option<ChecksumSpec>,
-    /// The venue fetches snapshots over REST (from its spec): after a failure the caller
-    /// is told to fetch one.
+    /// The venue resyncs by REST snapshot only (from its spec): after a failure the caller
+    /// is told to fetch one. Venues that resubscribe are told to resubscribe instead.
     rest_snapshot: bool,
     state: SyncState,
     last_update_id: Option<u64>,
@@ -157,7 +158,7 @@ impl BookTracker {
             book,
             seq: Sequencer::new(exchange),
             checksum: spec.checksum,
-            rest_snapshot: spec.resync.is_rest_snapshot(),
+            rest_snapshot: !spec.resync.resubscribes(),
             state: SyncState::Syncing,
             last_update_id: None,
             checksum_format: config.checksum_precision,
@@ -215,6 +216,10 @@ impl BookTracker {
             }
             SnapshotStep::Refetch => {
                 out.push(Outcome::FetchSnapshot);
+                return;
+            }
+            SnapshotStep::Stale => {
+                out.push(Outcome::Stale);
                 return;
             }
         };

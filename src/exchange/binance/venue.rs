@@ -204,6 +204,21 @@ macro_rules! flavour {
             Some(depth_snapshot_url(rest, $market, symbol, depth))
         }
 
+        /// The REST depth snapshot body.
+        pub fn parse_snapshot(
+            body: &str,
+            symbol: &Symbol,
+            received_at: Timestamp,
+        ) -> Result<crate::types::BookSnapshot, ParseError> {
+            let exchange = $market.exchange();
+            super::super::parse_depth_snapshot(
+                exchange,
+                &symbol.to_venue(exchange),
+                body,
+                received_at,
+            )
+        }
+
         /// The Binance diff-depth sequencer.
         pub type Sequencer = BinanceSync;
 

@@ -126,6 +126,18 @@ pub fn snapshot_url(_rest: &str, _symbol: &Symbol, _depth: u32) -> Option<String
     None
 }
 
+/// Kraken snapshots in-stream: there is no REST snapshot body to parse.
+pub fn parse_snapshot(
+    body: &str,
+    _symbol: &Symbol,
+    _received_at: crate::types::Timestamp,
+) -> Result<crate::types::BookSnapshot, crate::exchange::ParseError> {
+    Err(crate::exchange::ParseError::new(
+        crate::types::Exchange::Kraken,
+        crate::exchange::ParseErrorKind::UnknownMessage,
+        body,
+    ))
+}
 /// The Kraken sequencer.
 pub type Sequencer = KrakenSync;
 

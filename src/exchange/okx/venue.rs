@@ -1,0 +1,181 @@
+//! OKX as the registry sees it: its [`SPEC`], the connection plan and the sequencer
+//! contract (`src/exchange/registry.rs` lists the items every venue exports).
+
+use super::subscription::{self, book_channel, requests, BOOK_DEPTHS};
+use super::{checksum, OkxSync};
+use crate::exchange::session::{ConnectPlan, Endpoint, Interest, PlanError};
+use crate::exchange::spec::{ChecksumSpec, DepthMeaning, DepthSpec, Depths, Resync, VenueSpec};
+use crate::exchange::{Decision, ParseError, Sequence, SnapshotStep};
+use crate::types::{BookDelta, BookSnapshot, SeqIds, Symbol, SymbolStyle, Timestamp};
+use std::time::Duration;
+
+/// OKX v5 public (spot, perpetual swaps, dated futures on one endpoint).
+pub const SPEC: VenueSpec = VenueSpec {
+    name: "okx",
+    aliases: &["okex"],
+    hosts: &[
+        "ws.okx.com",
+        "wsaws.okx.com",
+        "wspap.okx.com",
+        "wseea.okx.com",
+        "wseeapap.okx.com",
+    ],
+    ws_url: subscription::WS_PUBLIC,
+    rest_url: Some(subscription::REST),
+    // "< 30" 50/400-level book channels per connection: more books open more connections.
+    stream_cap: Some(29),
+    streams_per_book: 1,
+    // Trade channels do not count against the book-channel limit.
+    streams_per_trade: 0,
+    book_route: "",
+    trade_route: "",
+    // OKX counts 480 subscribe/unsubscribe requests per hour per connection; requests are
+    // batched (many args each), and bursts stay small.
+    send_limit: 3,
+    // "Set a timer of N < 30 s; send `ping` when nothing came for N seconds".
+    keepalive: Some(Duration::from_secs(25)),
+    // OKX closes a connection that has nothing pushed for 30 s.
+    idle_timeout: Duration::from_secs(30),
+    resync: Resync::ResubscribeOrRest {
+        weight: rest_weight,
+        // OKX allows 40 requests per 2 s per IP on `GET /api/v5/market/books`; a minute's
+        // budget of 40 cannot exceed that even if spent in one burst.
+        budget_per_minute: 40,
+    },
+    depth: DepthSpec {
+        meaning: DepthMeaning::Window,
+        allowed: Depths::OneOf(&BOOK_DEPTHS),
+        default: 400,
+    },
+    checksum: Some(ChecksumSpec {
+        compute: checksum,
+        // `0` (absent) on every frame since 2026-06-23.
+        required: false,
+    }),
+    symbol: SymbolStyle::Instrument('-'),
+};
+
+/// Every OKX REST snapshot counts as one request.
+fn rest_weight(_depth: u32) -> u32 {
+    1
+}
+
+fn book_args(books: &[Symbol], depth: u32) -> Result<Vec<String>, PlanError> {
+    let channel = book_channel(depth).ok_or(PlanError::InvalidDepth(depth))?;
+    Ok(books
+        .iter()
+        .map(|s| subscription::arg(channel, s))
+        .collect())
+}
+
+fn trade_args(trades: &[Symbol]) -> Vec<String> {
+    trades
+        .iter()
+        .map(|s| subscription::arg("trades", s))
+        .collect()
+}
+
+/// One `subscribe` naming every book and trade channel (more only past 64 KB).
+pub fn connect_plan(
+    endpoint: &Endpoint,
+    interest: &Interest,
+    next_id: &mut u64,
+) -> Result<ConnectPlan, PlanError> {
+    let mut args = if interest.books.is_empty() {
+        Vec::new()
+    } else {
+        book_args(&interest.books, interest.book_depth)?
+    };
+    args.extend(trade_args(&interest.trades));
+    Ok(ConnectPlan {
+        url: endpoint.ws.clone(),
+        messages: requests("subscribe", &args, next_id),
+    })
+}
+
+/// The same messages as a connection plan.
+pub fn subscribe_more(added: &Interest, next_id: &mut u64) -> Result<Vec<String>, PlanError> {
+    crate::exchange::session::plan_messages(connect_plan, added, next_id)
+}
+
+/// Unsubscribe, then subscribe the book: OKX answers with a fresh snapshot (or, once the
+/// in-stream snapshot is gone, with updates that the sequencer bridges onto a REST one).
+pub fn resubscribe_book(symbol: &Symbol, depth: u32, next_id: &mut u64) -> Vec<String> {
+    let Ok(args) = book_args(std::slice::from_ref(symbol), depth) else {
+        return Vec::new();
+    };
+    let mut out = requests("unsubscribe", &args, next_id);
+    out.extend(requests("subscribe", &args, next_id));
+    out
+}
+
+/// OKX refused the subscription in the first place (`60018`): nothing to end.
+pub fn drop_symbol(_symbol: &Symbol, _next_id: &mut u64) -> Vec<String> {
+    Vec::new()
+}
+
+/// Unsubscribes every book and trade channel.
+pub fn unsubscribe_all(interest: &Interest, next_id: &mut u64) -> Vec<String> {
+    unsubscribe(interest, next_id)
+}
+
+/// `unsubscribe` of exactly `gone`'s channels.
+pub fn unsubscribe(gone: &Interest, next_id: &mut u64) -> Vec<String> {
+    let mut args = book_args(&gone.books, gone.book_depth).unwrap_or_default();
+    args.extend(trade_args(&gone.trades));
+    requests("unsubscribe", &args, next_id)
+}
+
+/// The literal text `ping`.
+pub fn ping(_next_id: &mut u64) -> Option<String> {
+    Some(subscription::PING.to_owned())
+}
+
+/// `GET /api/v5/market/books?instId=..&sz=..&source=0` (at most 400 levels).
+pub fn snapshot_url(rest: &str, symbol: &Symbol, depth: u32) -> Option<String> {
+    Some(format!(
+        "{}/api/v5/market/books?instId={}&sz={}&source=0",
+        rest.trim_end_matches('/'),
+        symbol.to_venue(crate::types::Exchange::Okx),
+        depth.clamp(1, 400)
+    ))
+}
+
+/// The REST snapshot body (`{"code":"0","data":[{asks, bids, ts, seqId}]}`).
+pub fn parse_snapshot(
+    body: &str,
+    symbol: &Symbol,
+    received_at: Timestamp,
+) -> Result<BookSnapshot, ParseError> {
+    super::parse_book_snapshot(body, symbol, received_at)
+}
+
+/// The OKX sequencer.
+pub type Sequencer = OkxSync;
+
+/// An OKX sequencer waiting for a snapshot.
+pub fn sequencer() -> Sequencer {
+    OkxSync::new()
+}
+
+impl Sequence for OkxSync {
+    fn decide(&mut self, seq: &SeqIds) -> Decision {
+        OkxSync::decide(self, seq)
+    }
+
+    fn on_snapshot(&mut self, last_id: Option<u64>) -> SnapshotStep {
+        OkxSync::on_snapshot(self, last_id)
+    }
+
+    fn buffer(&mut self, delta: BookDelta) {
+        OkxSync::buffer(self, delta)
+    }
+
+    fn mark_fetch_requested(&mut self) {
+        OkxSync::mark_fetch_requested(self)
+    }
+
+    fn reset(&mut self) {
+        OkxSync::reset(self)
+    }
+}
