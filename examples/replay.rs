@@ -5,7 +5,7 @@
 //! cargo run --release --example replay -- <ws-capture> [<http-capture>] [--venue NAME] [--depth N] [--book-depth N]
 //! ```
 //!
-//! * `--venue`: `binance`, `binance-usdm`, `kraken` or `poloniex` (default: from the capture's URL line).
+//! * `--venue`: `binance`, `binance-usdm`, `kraken`, `poloniex` or `okx` (default: from the capture's URL line).
 //! * `--depth N`: levels per side printed (default 10).
 //! * `--book-depth N`: levels kept per side (default: the depth in the capture's subscribe
 //!   request, else the venue's default).
@@ -34,7 +34,7 @@ struct Args {
     ws: String,
     /// The REST capture with the Binance snapshots.
     http: Option<String>,
-    /// binance, binance-usdm, kraken or poloniex (default: from the capture's URL line).
+    /// binance, binance-usdm, kraken, poloniex or okx (default: from the capture's URL line).
     #[arg(long, value_parser = |s: &str| s.parse::<marketfeed::Exchange>().map_err(|e| e.to_string()))]
     venue: Option<marketfeed::Exchange>,
     /// Levels per side printed.

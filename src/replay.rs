@@ -5,15 +5,13 @@
 //! * `wss://HOST/PATH <-> <ts>`: a connection opened (first line of a WebSocket file);
 //! * `wss://HOST/PATH <- <ts>: <json>`: a message the client sent;
 //! * `<ts>: <frame>`: a frame received at `<ts>` (seconds, with a fraction);
-//! * `https://URL -> <ts>: <body>`: a REST response (Binance depth snapshots).
+//! * `https://URL -> <ts>: <body>`: a REST response (Binance depth snapshots, OKX `GET /api/v5/market/books`).
 //!
 //! For Binance, REST snapshots are delivered to a book when its sequencer has asked for one
 //! and the snapshot's receive time has been reached, exactly as a live client would see them.
 //! Nothing here touches the network or the clock.
 
-use crate::exchange::{
-    self, binance, BookTracker, Control, Message, Outcome, ResyncReason, TrackerConfig,
-};
+use crate::exchange::{self, BookTracker, Control, Message, Outcome, ResyncReason, TrackerConfig};
 use crate::types::{Exchange, MarketEvent, Symbol, Timestamp};
 use crate::ParseError;
 use std::collections::{HashMap, VecDeque};
@@ -315,13 +313,16 @@ impl Replayer {
         self.summary
     }
 
-    /// Loads the REST snapshots of an http capture (Binance), delivered when a book asks
+    /// Loads the REST snapshots of an http capture (Binance, OKX), delivered when a book asks
     /// for one and their receive time is reached.
     pub fn load_snapshots(&mut self, http: &str, sink: &mut impl FnMut(&ReplayEvent<'_>)) {
         for line in http.lines() {
             match parse_capture_line(line) {
                 Ok(CaptureLine::Http { url, ts, body }) => {
-                    let Some(wire) = query_param(url, "symbol") else {
+                    // Binance names the book `symbol=`, OKX `instId=`.
+                    let Some(wire) =
+                        query_param(url, "symbol").or_else(|| query_param(url, "instId"))
+                    else {
                         continue;
                     };
                     match Symbol::from_venue(self.exchange, wire) {
@@ -390,8 +391,7 @@ impl Replayer {
                 continue;
             };
             self.wants_snapshot.insert(symbol.clone(), false);
-            let wire = symbol.to_venue(self.exchange);
-            match binance::parse_depth_snapshot(self.exchange, &wire, &body, ts) {
+            match exchange::parse_snapshot(self.exchange, &body, &symbol, ts) {
                 Ok(snap) => {
                     let mut out = std::mem::take(&mut self.outcomes);
                     out.clear();
