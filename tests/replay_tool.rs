@@ -102,3 +102,60 @@ fn unknown_venue_is_an_error_unless_given() {
     let (s, _) = run(ws, None, Some(Exchange::Poloniex));
     assert_eq!((s.frames, s.parse_errors), (1, 1));
 }
+
+#[test]
+fn okx_capture_summary() {
+    let ws = fixture("okx/OKX.ws.1.0");
+    let (s, lines) = run(&ws, None, None);
+    // The venue comes from `ws.okx.com` in the capture's URL line.
+    assert!(lines.iter().all(|l| l.starts_with(r#"{"exchange":"okx","#)));
+    assert_eq!(
+        (
+            s.checksums_ok,
+            s.checksums_failed,
+            s.gaps,
+            s.resyncs,
+            s.parse_errors
+        ),
+        (290, 0, 0, 0, 0)
+    );
+    assert_eq!((s.book_updates, s.trades, s.tickers), (290, 74, 28));
+    assert!(s.unsynced.is_empty());
+}
+
+#[test]
+fn okx_replay_counts_a_changed_digit_as_one_failed_checksum() {
+    // The first BTC-USDT update: one digit appended to the size of its first bid (the best
+    // bid, so inside the 25 levels the checksum covers).
+    let ws = fixture("okx/OKX.ws.1.0");
+    let target = ws
+        .lines()
+        .position(|l| l.contains(r#""instId":"BTC-USDT"},"action":"update""#))
+        .unwrap();
+    let line = ws.lines().nth(target).unwrap();
+    let v: serde_json::Value = serde_json::from_str(line.split_once(": ").unwrap().1).unwrap();
+    let level = &v["data"][0]["bids"][0];
+    let (p, q) = (level[0].as_str().unwrap(), level[1].as_str().unwrap());
+    let wire = format!("[\"{p}\",\"{q}\"");
+    let changed = format!("[\"{p}\",\"{q}1\"");
+    assert_eq!(line.matches(&wire).count(), 1);
+    let broken: String = ws
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == target {
+                l.replacen(&wire, &changed, 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (s, _) = run(&broken, None, None);
+    assert_eq!((s.checksums_failed, s.resyncs, s.gaps), (1, 1, 0));
+    // The capture holds no later BTC-USDT snapshot: that book waits (and says so); the
+    // other two books are untouched.
+    assert_eq!(s.unsynced, vec!["BTC-USDT".to_string()]);
+    let (clean, _) = run(&ws, None, None);
+    assert!(s.checksums_ok < clean.checksums_ok);
+}
