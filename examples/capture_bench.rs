@@ -57,7 +57,7 @@ struct Capture {
     http: Option<&'static str>,
 }
 
-const CAPTURES: [Capture; 4] = [
+const CAPTURES: [Capture; 5] = [
     Capture {
         name: "kraken-v1-book1000",
         ws: "tests/fixtures/kraken/KRAKEN.ws.50.0",
@@ -76,6 +76,11 @@ const CAPTURES: [Capture; 4] = [
     Capture {
         name: "poloniex-v3",
         ws: "tests/fixtures/poloniex/POLONIEX_v3.ws.1.0",
+        http: None,
+    },
+    Capture {
+        name: "okx-v5-books",
+        ws: "tests/fixtures/okx/OKX.ws.1.0",
         http: None,
     },
 ];
