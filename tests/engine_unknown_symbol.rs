@@ -106,3 +106,24 @@ async fn kraken_unknown_symbol_is_rejected() {
 async fn poloniex_unknown_symbol_is_rejected() {
     unknown_symbol(Exchange::Poloniex, "Invalid symbols value").await;
 }
+
+/// `binance:BTC-USDT-SWAP` would be written `BTCUSDT`, the spot book: the subscription is
+/// refused with a typed error instead (the USD-M perpetual is `binance-usdm:BTC-USDT`).
+#[actix_rt::test]
+async fn a_symbol_kind_the_venue_cannot_write_is_refused() {
+    let sim = simulator_for(Exchange::Binance, &["BTC-USDT"]).await;
+    let engine = engine(&sim);
+    let refused = engine
+        .subscribe(
+            Subscription::new()
+                .market(Exchange::Binance, sym("BTC-USDT-SWAP"))
+                .kinds([StreamKind::Book]),
+        )
+        .await;
+    assert!(
+        matches!(&refused, Err(marketfeed::EngineError::InvalidConfig(m)) if m.contains("BTC-USDT-SWAP")),
+        "{refused:?}"
+    );
+    engine.shutdown().await;
+    sim.stop();
+}

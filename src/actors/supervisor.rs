@@ -326,6 +326,16 @@ impl Supervisor {
                 "throttle interval must be positive".into(),
             ));
         }
+        if let Some((e, s)) = sub
+            .markets
+            .iter()
+            .find(|(e, s)| !e.spec().symbol.writes_kind(s.kind()))
+        {
+            // `binance:BTC-USDT-SWAP` would be written `BTCUSDT` (spot): refuse it instead.
+            return Err(EngineError::InvalidConfig(format!(
+                "{e} does not serve {s}: its symbols carry no instrument kind (Binance USD-M is its own venue, binance-usdm:BTC-USDT)"
+            )));
+        }
         let wants_book = sub.kinds.iter().any(|k| {
             matches!(
                 k,

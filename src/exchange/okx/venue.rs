@@ -179,3 +179,60 @@ impl Sequence for OkxSync {
         OkxSync::reset(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sym(s: &str) -> Symbol {
+        Symbol::parse(s).unwrap()
+    }
+
+    #[test]
+    fn plan_resubscribe_ping_and_snapshot_url() {
+        let interest = Interest {
+            books: vec![sym("BTC-USDT"), sym("BTC-USDT-SWAP")],
+            trades: vec![sym("BTC-USD-220527")],
+            book_depth: 400,
+        };
+        let endpoint = Endpoint::production(crate::types::Exchange::Okx);
+        let mut id = 0;
+        let plan = connect_plan(&endpoint, &interest, &mut id).unwrap();
+        assert_eq!(plan.url, "wss://ws.okx.com:8443/ws/v5/public");
+        assert_eq!(
+            plan.messages,
+            vec![
+                r#"{"id":"1","op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"},{"channel":"books","instId":"BTC-USDT-SWAP"},{"channel":"trades","instId":"BTC-USD-220527"}]}"#
+            ]
+        );
+        let five = Interest {
+            book_depth: 5,
+            ..interest.clone()
+        };
+        assert!(connect_plan(&endpoint, &five, &mut id).unwrap().messages[0]
+            .contains(r#""channel":"books5""#));
+        let bad = Interest {
+            book_depth: 50,
+            ..interest
+        };
+        assert_eq!(
+            connect_plan(&endpoint, &bad, &mut id),
+            Err(PlanError::InvalidDepth(50))
+        );
+        let again = resubscribe_book(&sym("BTC-USDT"), 400, &mut id);
+        assert_eq!(again.len(), 2);
+        assert!(
+            again[0].contains(r#""op":"unsubscribe""#) && again[1].contains(r#""op":"subscribe""#)
+        );
+        assert_eq!(ping(&mut id).as_deref(), Some("ping"));
+        assert_eq!(
+            snapshot_url("https://www.okx.com", &sym("BTC-USDT-SWAP"), 400).as_deref(),
+            Some("https://www.okx.com/api/v5/market/books?instId=BTC-USDT-SWAP&sz=400&source=0")
+        );
+        assert_eq!(
+            SPEC.resync.rest_weight().map(|(w, b)| (w(400), b)),
+            Some((1, 40))
+        );
+        assert!(SPEC.resync.resubscribes() && SPEC.resync.is_rest_snapshot());
+    }
+}
