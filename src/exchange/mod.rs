@@ -22,7 +22,9 @@ pub mod session;
 pub mod spec;
 mod tracker;
 
-pub use spec::{ChecksumSpec, DepthError, DepthMeaning, DepthSpec, Depths, Resync, VenueSpec};
+pub use spec::{
+    ChecksumSpec, DepthError, DepthMeaning, DepthSpec, Depths, Resync, VenueSpec, WeightFn,
+};
 
 pub use tracker::{
     BookTracker, Outcome, ResyncReason, SyncState, TrackerConfig, DEFAULT_MAX_LEVELS,

@@ -54,6 +54,9 @@ pub struct VenueSpec {
     pub symbol: SymbolStyle,
 }
 
+/// The weight of one REST snapshot of a given depth.
+pub type WeightFn = fn(u32) -> u32;
+
 /// How a venue's book is (re)synchronised.
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
@@ -97,7 +100,7 @@ impl Resync {
     }
 
     /// The weight of one REST snapshot and the budget per minute, where the venue has them.
-    pub fn rest_weight(&self) -> Option<(fn(u32) -> u32, u32)> {
+    pub fn rest_weight(&self) -> Option<(WeightFn, u32)> {
         match *self {
             Resync::RestSnapshot {
                 weight,

@@ -210,6 +210,9 @@ mod tests {
         s
     }
 
+    /// A case: its name, the snapshot's seqId, then (prevSeqId, seqId, decision) per update.
+    type Case<'a> = (&'a str, u64, &'a [(i64, u64, Decision)]);
+
     /// Rule 2 and 3 of the module docs, TC0..TC6.
     #[test]
     fn chain_table() {
@@ -218,7 +221,7 @@ mod tests {
             received: r,
         };
         #[rustfmt::skip]
-        let table: &[(&str, u64, &[(i64, u64, Decision)])] = &[
+        let table: &[Case<'_>] = &[
             ("TC0 update chains on the snapshot's seqId", 10, &[(10, 15, Decision::Apply), (15, 16, Decision::Apply)]),
             ("TC1 keep-alive prevSeqId == seqId chains", 10, &[(10, 10, Decision::Apply), (10, 12, Decision::Apply)]),
             ("TC2 reset seqId < prevSeqId chains", 100, &[(100, 3, Decision::Apply), (3, 4, Decision::Apply)]),
