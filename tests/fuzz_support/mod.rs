@@ -4,9 +4,9 @@
 //! Inputs are the real captured frames of `tests/fixtures/`, mutated (bytes flipped,
 //! inserted, deleted, spliced; numbers replaced by edge values; fields removed). Targets:
 //!
-//! * `parse-binance`, `parse-kraken`, `parse-poloniex`, `parse-binance-rest`: the venue's
+//! * `parse-binance`, `parse-kraken`, `parse-poloniex`, `parse-okx`, `parse-binance-rest`: the venue's
 //!   pure `parse` must never panic, and what it accepts holds no negative price or size.
-//! * `tracker-binance`, `tracker-kraken`, `tracker-poloniex`: the captures are replayed into
+//! * `tracker-binance`, `tracker-kraken`, `tracker-poloniex`, `tracker-okx`: the captures are replayed into
 //!   per-symbol [`BookTracker`]s (Binance gets the captured REST snapshots when it asks),
 //!   checkpointed at live positions; each execution feeds mutated frames to a copy of a
 //!   checkpoint. Invariants: no panic; a frame the tracker does not take (stale, ignored,
@@ -30,6 +30,7 @@ const USDM_WS: &str = include_str!("../fixtures/binance/BINANCE_FUTURES.ws.1.0")
 const USDM_HTTP: &str = include_str!("../fixtures/binance/BINANCE_FUTURES.http.0.0");
 const KRAKEN_WS: &str = include_str!("../fixtures/kraken/KRAKEN.ws.50.0");
 const POLONIEX_WS: &str = include_str!("../fixtures/poloniex/POLONIEX_v3.ws.1.0");
+const OKX_WS: &str = include_str!("../fixtures/okx/OKX.ws.1.0");
 
 /// Every target, by name.
 pub const TARGETS: &[&str] = &[
@@ -40,6 +41,8 @@ pub const TARGETS: &[&str] = &[
     "tracker-binance",
     "tracker-kraken",
     "tracker-poloniex",
+    "parse-okx",
+    "tracker-okx",
 ];
 
 /// Received frames of a capture (`<ts>: <frame>` lines).
@@ -329,6 +332,12 @@ impl Target {
                 of(Exchange::Kraken, KRAKEN_WS),
                 checkpoints(Exchange::Kraken, KRAKEN_WS, None),
             ),
+            "parse-okx" => (Exchange::Okx, of(Exchange::Okx, OKX_WS), Vec::new()),
+            "tracker-okx" => (
+                Exchange::Okx,
+                of(Exchange::Okx, OKX_WS),
+                checkpoints(Exchange::Okx, OKX_WS, None),
+            ),
             _ => (
                 Exchange::Poloniex,
                 of(Exchange::Poloniex, POLONIEX_WS),
@@ -439,6 +448,7 @@ impl Target {
         let venues: &[Exchange] = match self.venue {
             Exchange::Binance => &[Exchange::Binance, Exchange::BinanceUsdM],
             Exchange::Kraken => &[Exchange::Kraken],
+            Exchange::Okx => &[Exchange::Okx],
             _ => &[Exchange::Poloniex],
         };
         for &venue in venues {
