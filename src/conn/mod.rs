@@ -960,6 +960,47 @@ mod tests {
         assert!(!c.handle_connected(old, t0), "a late socket is refused");
     }
 
+    /// OKX control frames: the literal `pong` is no bad frame, `60018` rejects that symbol
+    /// only, and the `64008` maintenance notice closes the connection for a reconnect.
+    #[test]
+    fn okx_pong_unknown_instrument_and_maintenance_notice() {
+        let t0 = Instant::now();
+        let mut c = Connection::new(Exchange::Okx, Endpoint::production(Exchange::Okx), 400);
+        c.add_interest(vec![sym("BTC-USDT"), sym("FOO-USDT")], vec![], t0);
+        assert!(c.handle_connected(c.generation(), t0));
+        while c.poll_transmit(t0).is_some() {}
+        events(&mut c);
+        let g = c.generation();
+        c.handle_frame(g, Frame::Text(b"pong"), t0, ts());
+        let ev = events(&mut c);
+        assert!(
+            !ev.iter()
+                .any(|e| matches!(e, ConnEvent::Status(FeedStatus::BadFrame(_)))),
+            "{ev:?}"
+        );
+        let refused = br#"{"event":"error","msg":"Wrong URL or channel:books,instId:FOO-USDT doesn't exist. Please use the correct URL, channel and parameters referring to API document.","code":"60018","connId":"2b5dc6ac"}"#;
+        c.handle_frame(g, Frame::Text(refused), t0, ts());
+        let ev = events(&mut c);
+        assert!(
+            matches!(&ev[..], [ConnEvent::Rejected { symbol, .. }] if *symbol == sym("FOO-USDT")),
+            "{ev:?}"
+        );
+        assert_eq!(c.phase(), Phase::Open, "the other book stays");
+        let notice = br#"{"event":"notice","code":"64008","msg":"The connection will soon be closed for a service upgrade. Please reconnect.","connId":"a4d3ae55"}"#;
+        c.handle_frame(g, Frame::Text(notice), t0, ts());
+        let ev = events(&mut c);
+        assert!(
+            ev.iter().any(|e| matches!(
+                e,
+                ConnEvent::Lost {
+                    terminal: false,
+                    ..
+                }
+            )),
+            "{ev:?}"
+        );
+    }
+
     #[test]
     fn an_invalid_depth_is_a_venue_error_not_a_connect() {
         let mut c = Connection::new(Exchange::Kraken, Endpoint::production(Exchange::Kraken), 7);
