@@ -1,7 +1,7 @@
 //! # marketfeed
 //!
 //! Correct, live crypto-exchange order books and trade streams: Binance spot and USD-M,
-//! Kraken and Poloniex WebSocket feeds turned into exact order books by an actor engine, with
+//! Kraken, Poloniex and OKX WebSocket feeds turned into exact order books by an actor engine, with
 //! an embedded exchange simulator (feature `sim`) and a Binance WebSocket API session
 //! (feature `wsapi`).
 //!
