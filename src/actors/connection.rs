@@ -10,6 +10,7 @@ use super::net;
 use crate::conn::{Closed, ConnConfig, ConnEvent, Connection, Frame, Outgoing};
 use crate::exchange::session::Endpoint;
 use crate::net::Transport;
+use crate::runtime::connect_gate::ConnectGate;
 use crate::runtime::events::{FeedEvent, FeedStatus};
 use crate::runtime::hub::{Hub, Targets};
 use crate::types::{Exchange, MarketEvent, Symbol, Timestamp};
@@ -105,6 +106,9 @@ pub struct ConnectionActor {
     timer: Option<(Instant, SpawnHandle)>,
     status_targets: Targets,
     trade_targets: HashMap<Symbol, Targets>,
+    /// The venue's connection-attempt budget (OKX: 3 a second per IP), shared by its
+    /// connections: an attempt waits for room in it.
+    connect_gate: Option<Arc<ConnectGate>>,
 }
 
 impl ConnectionActor {
@@ -129,7 +133,14 @@ impl ConnectionActor {
             timer: None,
             status_targets: Targets::default(),
             trade_targets: HashMap::new(),
+            connect_gate: None,
         }
+    }
+
+    /// Makes every connection attempt wait for room in `gate`.
+    pub(crate) fn with_connect_gate(mut self, gate: Option<Arc<ConnectGate>>) -> Self {
+        self.connect_gate = gate;
+        self
     }
 
     /// Sets the largest WebSocket message accepted (one frame or assembled).
@@ -288,7 +299,14 @@ impl ConnectionActor {
         let client = self.transport.client(Duration::from_secs(10));
         let max_frame = self.machine.max_message_size();
         let span = tracing::info_span!("connect", exchange = %self.exchange, generation);
+        let gate = self.connect_gate.clone();
         let fut = async move {
+            if let Some(gate) = gate {
+                while let Err(until) = gate.acquire(Timestamp::now().as_unix_millis()) {
+                    let wait = until.saturating_sub(Timestamp::now().as_unix_millis());
+                    actix_rt::time::sleep(Duration::from_millis(wait.max(1))).await;
+                }
+            }
             client
                 .ws(url.as_str())
                 .max_frame_size(max_frame)

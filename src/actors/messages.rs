@@ -37,6 +37,8 @@ pub(crate) struct ConnectionSettings {
     pub(crate) book_depth: u32,
     /// Largest WebSocket message accepted.
     pub(crate) max_message_size: usize,
+    /// The venue's connection-attempt budget, shared by its connections (OKX).
+    pub(crate) connect_gate: Option<Arc<crate::runtime::connect_gate::ConnectGate>>,
 }
 
 /// Settings a book actor is started with.

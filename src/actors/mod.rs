@@ -63,6 +63,7 @@ pub(crate) fn start_connection(
             supervisor,
         )
         .with_max_message_size(s.max_message_size)
+        .with_connect_gate(s.connect_gate)
     });
     ConnectionHandle::new(&addr)
 }

@@ -15,6 +15,7 @@ use crate::runtime::hub::{Entry, Hub};
 use crate::runtime::queue::{Feed, Queue};
 
 pub use super::messages::{Query, Subscribe, SubscribeRecipient, Unsubscribe};
+use crate::runtime::connect_gate::ConnectGate;
 use crate::runtime::rest_budget::RestBudget;
 use crate::runtime::EngineError;
 use crate::types::{Exchange, Symbol};
@@ -100,6 +101,8 @@ pub struct Supervisor {
     stopped: bool,
     /// One REST weight budget per venue, shared by its books (the weight is per IP).
     rest_budgets: HashMap<Exchange, Arc<RestBudget>>,
+    /// One connection-attempt budget per venue that limits them (per IP).
+    connect_gates: HashMap<Exchange, Arc<ConnectGate>>,
     /// The one TLS client configuration, built at start.
     transport: Transport,
 }
@@ -119,6 +122,7 @@ impl Supervisor {
             rng,
             stopped: false,
             rest_budgets: HashMap::new(),
+            connect_gates: HashMap::new(),
             transport,
         }
     }
@@ -153,6 +157,12 @@ impl Supervisor {
         let next = self.next_shard.entry(exchange).or_default();
         let shard = *next;
         *next += 1;
+        let connect_gate = exchange.spec().connect_limit.map(|per_second| {
+            self.connect_gates
+                .entry(exchange)
+                .or_insert_with(|| Arc::new(ConnectGate::new(per_second)))
+                .clone()
+        });
         let settings = ConnectionSettings {
             exchange,
             shard,
@@ -160,6 +170,7 @@ impl Supervisor {
             transport: self.transport.clone(),
             book_depth: self.config.book_depth(exchange),
             max_message_size: self.config.max_message_size,
+            connect_gate,
         };
         let me = SupervisorLink::new(&ctx.address());
         let handle = start_connection(&self.arbiters[i].handle(), settings, self.hub.clone(), me);

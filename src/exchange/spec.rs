@@ -38,6 +38,10 @@ pub struct VenueSpec {
     /// Messages a client may send per second on one connection, kept under the venue's
     /// limit.
     pub send_limit: usize,
+    /// Connection attempts per second the venue allows per IP, where it sets a limit that
+    /// marketfeed's connections could reach (OKX 3); every connection of the venue draws on
+    /// one budget.
+    pub connect_limit: Option<u32>,
     /// How often the client must send the venue's application-level ping (`None`: the
     /// server pings, answered with pong frames).
     pub keepalive: Option<Duration>,

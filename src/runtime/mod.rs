@@ -1,6 +1,7 @@
 //! Runtime plumbing that is not an actor: events and subscriptions, the consumer queue,
 //! the subscription registry, the REST weight budget, and the engine's error type.
 
+pub(crate) mod connect_gate;
 pub mod events;
 pub(crate) mod hub;
 pub mod queue;

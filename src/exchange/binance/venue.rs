@@ -257,6 +257,7 @@ pub mod spot {
         // Spot counts 5 incoming messages per second (pongs and `SUBSCRIBE` included) and
         // disconnects above it.
         send_limit: 4,
+        connect_limit: None,
         keepalive: None,
         // The server pings every 20 s.
         idle_timeout: Duration::from_secs(60),
@@ -306,6 +307,7 @@ pub mod usdm {
         trade_route: "/market",
         // 10 incoming messages per second.
         send_limit: 8,
+        connect_limit: None,
         keepalive: None,
         // The server pings every 3 minutes; a quiet `/market` connection may carry nothing
         // else.

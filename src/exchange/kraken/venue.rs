@@ -23,6 +23,7 @@ pub const SPEC: VenueSpec = VenueSpec {
     trade_route: "",
     // Kraken's limit is not published (`Exceeded msg rate`), so bursts are kept small.
     send_limit: 20,
+    connect_limit: None,
     keepalive: Some(Duration::from_secs(20)),
     // Kraken sends heartbeats every second.
     idle_timeout: Duration::from_secs(15),

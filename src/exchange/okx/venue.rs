@@ -32,6 +32,8 @@ pub const SPEC: VenueSpec = VenueSpec {
     // OKX counts 480 subscribe/unsubscribe requests per hour per connection; requests are
     // batched (many args each), and bursts stay small.
     send_limit: 3,
+    // "Connection limit: 3 requests per second (based on IP)".
+    connect_limit: Some(3),
     // "Set a timer of N < 30 s; send `ping` when nothing came for N seconds".
     keepalive: Some(Duration::from_secs(25)),
     // OKX closes a connection that has nothing pushed for 30 s.

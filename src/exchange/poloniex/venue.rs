@@ -23,6 +23,7 @@ pub const SPEC: VenueSpec = VenueSpec {
     trade_route: "",
     // Poloniex allows 500 requests per second.
     send_limit: 400,
+    connect_limit: None,
     keepalive: Some(Duration::from_secs(15)),
     // Poloniex answers our 15 s pings.
     idle_timeout: Duration::from_secs(40),
