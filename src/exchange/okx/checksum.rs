@@ -51,11 +51,63 @@ pub fn checksum_string(book: &OrderBook) -> String {
     }
 }
 
-/// The OKX CRC32 of `book` as the bits of the signed value OKX sends. The decimals are not
-/// used (OKX writes levels in shortest form); the signature is the spec's
-/// [`ChecksumSpec::compute`](crate::exchange::ChecksumSpec).
+/// Feeds `value` in shortest form to `crc`, as `push` writes it, without building a string:
+/// trailing zeros of the mantissa go, then the digits are split at the scale.
+fn feed(crc: &mut crc32fast::Hasher, buf: &mut itoa::Buffer, value: Decimal) {
+    let mut m = value.mantissa();
+    let mut scale = value.scale() as usize;
+    while scale > 0 && m % 10 == 0 {
+        m /= 10;
+        scale -= 1;
+    }
+    if m < 0 {
+        crc.update(b"-");
+    }
+    let digits = buf.format(m.unsigned_abs()).as_bytes();
+    if scale == 0 {
+        crc.update(digits);
+    } else if digits.len() > scale {
+        let (int, frac) = digits.split_at(digits.len() - scale);
+        crc.update(int);
+        crc.update(b".");
+        crc.update(frac);
+    } else {
+        crc.update(b"0.");
+        for _ in digits.len()..scale {
+            crc.update(b"0");
+        }
+        crc.update(digits);
+    }
+}
+
+/// The OKX CRC32 of `book` as the bits of the signed value OKX sends: the CRC of
+/// [`checksum_string`], streamed. The decimals are not used (OKX writes levels in shortest
+/// form); the signature is the spec's [`ChecksumSpec::compute`](crate::exchange::ChecksumSpec).
 pub fn checksum(book: &OrderBook, _price_decimals: u32, _qty_decimals: u32) -> Option<u32> {
-    Some(crc32fast::hash(checksum_string(book).as_bytes()))
+    let mut crc = crc32fast::Hasher::new();
+    let mut buf = itoa::Buffer::new();
+    let mut first = true;
+    let mut level = |crc: &mut crc32fast::Hasher, l: Option<Level>| {
+        if let Some(l) = l {
+            for v in [l.price, l.qty] {
+                if !first {
+                    crc.update(b":");
+                }
+                first = false;
+                feed(crc, &mut buf, v);
+            }
+        }
+    };
+    let mut bids = book.bids().take(LEVELS);
+    let mut asks = book.asks().take(LEVELS);
+    loop {
+        let (b, a) = (bids.next(), asks.next());
+        if b.is_none() && a.is_none() {
+            return Some(crc.finalize());
+        }
+        level(&mut crc, b);
+        level(&mut crc, a);
+    }
 }
 
 #[cfg(test)]
@@ -95,6 +147,25 @@ mod tests {
         );
         assert_eq!(checksum_string(&b), "3366.1:7:3366.8:9:3368:8:3372:8");
         assert_eq!(checksum(&b, 0, 0).map(|v| v as i32), Some(831_078_360));
+    }
+
+    proptest::proptest! {
+        /// The streamed CRC equals the CRC of the documented string, for books of mixed
+        /// scales (trailing zeros, values below 1, many decimals) and sizes.
+        #[test]
+        fn streamed_crc_equals_the_crc_of_the_string(
+            bids in proptest::collection::vec((1i64..5_000_000, 0u32..12, 1i64..i64::MAX, 0u32..18), 0..40),
+            asks in proptest::collection::vec((5_000_001i64..9_000_000, 0u32..12, 1i64..i64::MAX, 0u32..18), 0..40),
+        ) {
+            let mut book = OrderBook::new();
+            for (side, levels) in [(Side::Bid, &bids), (Side::Ask, &asks)] {
+                for (p, ps, q, qs) in levels {
+                    let _ = book.set(side, Decimal::new(*p * 100, *ps + 2), Decimal::new(*q, *qs));
+                }
+            }
+            let expected = crc32fast::hash(checksum_string(&book).as_bytes());
+            proptest::prop_assert_eq!(checksum(&book, 0, 0), Some(expected));
+        }
     }
 
     #[test]
