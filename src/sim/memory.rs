@@ -312,6 +312,11 @@ impl MemoryVenue {
                 }
             }
             Timer::Quiet => {}
+            Timer::CloseWhenQuiet => {
+                if !std::mem::take(&mut link.sent) {
+                    self.close("idle");
+                }
+            }
             Timer::Ping => {
                 if now - link.last_pong_ms > period * 3 {
                     self.close("no pong");

@@ -20,6 +20,7 @@ pub mod kraken;
 mod limit;
 pub mod market;
 pub mod memory;
+pub mod okx;
 pub mod poloniex;
 mod server;
 mod session;

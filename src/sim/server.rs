@@ -33,6 +33,18 @@ pub struct SimConfig {
     pub poloniex: Vec<Symbol>,
     /// Binance USD-M futures markets (book data on `/public`, trades on `/market`).
     pub binance_usdm: Vec<Symbol>,
+    /// OKX markets: spot (`BTC-USDT`), perpetual swaps (`BTC-USDT-SWAP`), dated futures.
+    pub okx: Vec<Symbol>,
+    /// OKX closes a connection nothing was pushed on for this long (the venue's 30 s).
+    pub okx_idle_timeout: Duration,
+    /// OKX `books` messages carry the legacy CRC32 `checksum` (before 2026-06-23); off, they
+    /// carry `0`, as OKX sends now.
+    pub okx_legacy_checksum: bool,
+    /// OKX sends a `books` snapshot after a subscribe; off, the client must fetch the REST
+    /// order book (the 2026 procedure).
+    pub okx_ws_snapshot: bool,
+    /// OKX refuses a fourth new connection within a second (429), as the venue does per IP.
+    pub okx_connection_limit: bool,
     /// One market step per symbol per interval.
     pub step_interval: Duration,
     /// Binance server WebSocket ping period; no pong within 3 periods disconnects.
@@ -79,9 +91,10 @@ impl SimConfig {
 }
 
 impl Default for SimConfig {
-    /// `BTC-USDT` on every venue (Binance spot and USD-M, Kraken, Poloniex), plaintext on a
-    /// free port, a step every 20 ms, Binance pings every 20 s, Kraken heartbeats every
-    /// second.
+    /// `BTC-USDT` on every venue (Binance spot and USD-M, Kraken, Poloniex, OKX), plaintext
+    /// on a free port, a step every 20 ms, Binance pings every 20 s, Kraken heartbeats every
+    /// second; OKX as it is in 2026 (checksum `0`, the WebSocket snapshot still sent, idle
+    /// connections closed after 30 s, at most 3 new connections a second).
     fn default() -> Self {
         let btc = Symbol::new("BTC", "USDT").unwrap_or_else(|_| unreachable!());
         SimConfig {
@@ -89,7 +102,12 @@ impl Default for SimConfig {
             binance: vec![btc.clone()],
             kraken: vec![btc.clone()],
             poloniex: vec![btc.clone()],
-            binance_usdm: vec![btc],
+            binance_usdm: vec![btc.clone()],
+            okx: vec![btc],
+            okx_idle_timeout: Duration::from_secs(30),
+            okx_legacy_checksum: false,
+            okx_ws_snapshot: true,
+            okx_connection_limit: true,
             step_interval: Duration::from_millis(20),
             binance_ping_interval: Duration::from_secs(20),
             kraken_heartbeat_interval: Duration::from_secs(1),
@@ -413,6 +431,13 @@ impl Faults {
         self.arm(exchange, symbol, |p| p.corrupt = true);
     }
 
+    /// The venue's maintenance notice on every connection of `exchange` now (OKX `64008`;
+    /// nothing on venues without one), and each of those connections closed `grace` later,
+    /// as a service upgrade does. Connections opened after the notice stay up.
+    pub fn announce_maintenance(&self, exchange: Exchange, grace: Duration) {
+        let _ = self.shared.tx.send(Event::Maintenance(exchange, grace));
+    }
+
     /// One garbage text frame on every connection of `exchange`.
     pub fn malformed_frame(&self, exchange: Exchange) {
         let _ = self.shared.tx.send(Event::Malformed(exchange));
@@ -511,7 +536,16 @@ async fn dispatch(
         };
         return match opened {
             Ok((session, first)) => start_ws(req, body, shared, session, first),
-            Err(msg) => Ok(HttpResponse::BadRequest().body(msg)),
+            // A refusal names its status first ("429 Too Many Requests: ..."); else 400.
+            Err(msg) => {
+                let status = msg
+                    .get(..3)
+                    .and_then(|c| c.parse::<u16>().ok())
+                    .and_then(|c| StatusCode::from_u16(c).ok())
+                    .filter(|c| c.is_client_error())
+                    .unwrap_or(StatusCode::BAD_REQUEST);
+                Ok(HttpResponse::build(status).body(msg))
+            }
         };
     }
     if let Some((exchange, rel)) = super::venues::resolve(&host, &path, PathKind::Rest) {
@@ -588,10 +622,20 @@ async fn on_event(
     venue: &VenueSession,
     session: &mut actix_ws::Session,
     sent: &mut bool,
+    close_at: &mut Option<tokio::time::Instant>,
 ) -> Flow {
     let exchange = venue.exchange();
     let frames = match event {
         Ok(Event::Tick(tick)) if tick.exchange == exchange => venue.on_tick(&tick),
+        Ok(Event::Maintenance(ex, grace)) if ex == exchange => match venue.maintenance_notice() {
+            Some(notice) => {
+                if close_at.is_none() {
+                    *close_at = Some(tokio::time::Instant::now() + grace);
+                }
+                vec![notice]
+            }
+            None => Vec::new(),
+        },
         Ok(Event::Malformed(ex)) if ex == exchange => vec!["{\"this is\": not json".to_string()],
         Ok(Event::Drop(ex)) if ex == exchange => return Flow::Close,
         Ok(Event::Stop) => return Flow::Close,
@@ -608,6 +652,14 @@ async fn on_event(
     Flow::Continue
 }
 
+/// Sleeps until `at`, or forever without one.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn ws_loop(
     shared: Arc<Shared>,
     mut session: actix_ws::Session,
@@ -622,6 +674,7 @@ async fn ws_loop(
     let mut timer = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     let mut last_pong = Instant::now();
     let mut sent = false;
+    let mut close_at: Option<tokio::time::Instant> = None;
     let limit = super::venues::incoming_limit(&shared.config, venue.exchange());
     let mut incoming = (limit > 0).then(|| IncomingLimit::new(limit, Duration::from_secs(1)));
     let mut too_many = false;
@@ -638,6 +691,7 @@ async fn ws_loop(
     }
     let _open = Open(shared.clone(), exchange);
     for f in initial {
+        sent = true;
         if session.text(f).await.is_err() {
             return;
         }
@@ -669,7 +723,7 @@ async fn ws_loop(
                             Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
                             Err(TryRecvError::Closed) => Err(RecvError::Closed),
                         };
-                        flow = on_event(ev, &venue, &mut session, &mut sent).await;
+                        flow = on_event(ev, &venue, &mut session, &mut sent, &mut close_at).await;
                         if matches!(flow, Flow::Close) {
                             break;
                         }
@@ -680,6 +734,7 @@ async fn ws_loop(
                     let replies = venue.on_text(&text, &shared.lock(), now_ms());
                     let mut ok = true;
                     for r in replies {
+                        sent = true;
                         ok &= session.text(r).await.is_ok();
                     }
                     if !ok {
@@ -687,6 +742,7 @@ async fn ws_loop(
                     }
                 }
                 Some(Ok(Message::Ping(bytes))) => {
+                    sent = true;
                     if session.pong(&bytes).await.is_err() {
                         break;
                     }
@@ -695,8 +751,9 @@ async fn ws_loop(
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
                 Some(Ok(_)) => {}
             },
+            _ = sleep_until_some(close_at) => break,
             ev = rx.recv() => {
-                if let Flow::Close = on_event(ev, &venue, &mut session, &mut sent).await {
+                if let Flow::Close = on_event(ev, &venue, &mut session, &mut sent, &mut close_at).await {
                     break;
                 }
             }
@@ -709,6 +766,11 @@ async fn ws_loop(
                     }
                 }
                 Timer::Quiet => {}
+                Timer::CloseWhenQuiet => {
+                    if !std::mem::take(&mut sent) {
+                        break;
+                    }
+                }
                 Timer::Ping => {
                     if last_pong.elapsed() > period * 3 {
                         break;

@@ -58,6 +58,9 @@ pub enum Event {
     Malformed(Exchange),
     /// Close every connection of the venue.
     Drop(Exchange),
+    /// The venue's maintenance notice on every connection of the venue, each closed the
+    /// grace period later.
+    Maintenance(Exchange, Duration),
     /// The simulator stops.
     Stop,
 }
@@ -244,6 +247,9 @@ pub struct State {
     pub next_connection: u64,
     /// Replay mode: the venue, the frames every connection gets, one per pace.
     pub replay: Option<(Exchange, Arc<Vec<String>>, Duration)>,
+    /// When the last new WebSocket connections of each venue were accepted (connection
+    /// rate limits, OKX's 3 a second).
+    pub connects: std::collections::HashMap<Exchange, VecDeque<std::time::Instant>>,
     /// WebSocket sessions open now, per venue.
     pub open_sessions: std::collections::HashMap<Exchange, usize>,
     /// The last [`CLIENT_LOG_CAP`] text messages clients sent, with their venue.
@@ -343,6 +349,7 @@ impl Shared {
                 rest_weight: Default::default(),
                 next_connection: 1,
                 replay: None,
+                connects: Default::default(),
                 open_sessions: Default::default(),
                 client_log: Default::default(),
             }),

@@ -11,7 +11,7 @@
 //! | `PATHS: Paths` | the simulator prefix, the endpoint it gives the engine, the WebSocket and REST paths it serves |
 //! | `type Frames`, `step(&mut SimMarket, ms)` | what one market step sends (faults applied) |
 //! | `type Session`, `open(path, query, &mut State, &SimConfig)` | one connection's protocol state and its first frames |
-//! | `Session::{on_text, on_tick, has_subscriptions}` | replies to a request; the frames of a step it subscribed to |
+//! | `Session::{on_text, on_tick, has_subscriptions, maintenance_notice}` | replies to a request; the frames of a step it subscribed to; the notice before a maintenance close (or `None`) |
 //! | `rest(path, query, &mut State, ms)` | a REST answer (paths in `PATHS.rest`) |
 //! | `markets(&SimConfig)`, `markets_mut` | the symbols a configuration serves on the venue |
 //! | `timer(&SimConfig)`, `incoming_limit(&SimConfig)` | what the server does on its timer; the client message limit it enforces |
@@ -77,6 +77,9 @@ pub(crate) enum Timer {
     Heartbeat(&'static str),
     /// Nothing (the client pings).
     Quiet,
+    /// Close the connection when nothing was sent on it for a whole period (OKX: 30 s
+    /// without a push; the client's `ping` gets a `pong`, which counts).
+    CloseWhenQuiet,
 }
 
 /// A REST answer.
@@ -160,6 +163,13 @@ macro_rules! sim_venues {
             pub(crate) fn has_subscriptions(&self) -> bool {
                 match self {
                     $( VenueSession::$variant(s) => s.has_subscriptions(), )+
+                }
+            }
+
+            /// The venue's notice of a coming maintenance close (OKX `64008`), if it has one.
+            pub(crate) fn maintenance_notice(&self) -> Option<String> {
+                match self {
+                    $( VenueSession::$variant(s) => s.maintenance_notice(), )+
                 }
             }
         }
@@ -272,6 +282,7 @@ sim_venues! {
     Kraken => kraken::venue,
     Poloniex => poloniex::venue,
     BinanceUsdM => binance::venue::usdm,
+    Okx => okx::venue,
 }
 
 /// The venue serving a request for `path` on `host` and the path below its prefix: the

@@ -351,6 +351,11 @@ impl BinanceSession {
         vec![self.reply(text)]
     }
 
+    /// The simulator sends no maintenance notice on this venue.
+    pub fn maintenance_notice(&self) -> Option<String> {
+        None
+    }
+
     /// True when the client subscribed to anything.
     pub fn has_subscriptions(&self) -> bool {
         !self.streams.is_empty()

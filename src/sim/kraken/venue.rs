@@ -184,6 +184,11 @@ pub struct KrakenSession {
 }
 
 impl KrakenSession {
+    /// The simulator sends no maintenance notice on this venue.
+    pub fn maintenance_notice(&self) -> Option<String> {
+        None
+    }
+
     /// True when the client subscribed to anything (heartbeats start then).
     pub fn has_subscriptions(&self) -> bool {
         !self.books.is_empty() || !self.trades.is_empty() || !self.tickers.is_empty()

@@ -132,6 +132,11 @@ pub struct PoloniexSession {
 }
 
 impl PoloniexSession {
+    /// The simulator sends no maintenance notice on this venue.
+    pub fn maintenance_notice(&self) -> Option<String> {
+        None
+    }
+
     /// True when the client subscribed to anything.
     pub fn has_subscriptions(&self) -> bool {
         !self.books.is_empty() || !self.trades.is_empty()
