@@ -1,8 +1,9 @@
 //! Dress rehearsal: the engine with its **unchanged production endpoints** (no `endpoints()`),
 //! every production host resolved to the simulator serving TLS with a generated test CA, for
 //! every venue (Binance spot with REST snapshots over https, Binance USD-M on its routed
-//! paths, Kraken v2, Poloniex v3) and the WS API session. Plus what a user meets when the
-//! setup is wrong: an untrusted certificate, an unreachable host, a bad endpoint URL.
+//! paths, Kraken v2, Poloniex v3, OKX v5 spot and swap on `ws.okx.com:8443`) and the WS API
+//! session. Plus what a user meets when the setup is wrong: an untrusted certificate, an
+//! unreachable host, a bad endpoint URL.
 #![cfg(feature = "sim")]
 
 mod engine_common;
@@ -27,7 +28,8 @@ async fn tls_simulator() -> Simulator {
         binance: vec![sym("BTC-USDT"), sym("ETH-USDT")],
         binance_usdm: btc.clone(),
         kraken: btc.clone(),
-        poloniex: btc,
+        poloniex: btc.clone(),
+        okx: vec![sym("BTC-USDT"), sym("BTC-USDT-SWAP")],
         tls: Some(SimTls::generate(&[]).expect("test CA")),
         ..sim_config(&[])
     };
@@ -55,6 +57,8 @@ fn all_markets() -> Vec<(Exchange, Symbol)> {
         (Exchange::BinanceUsdM, sym("BTC-USDT")),
         (Exchange::Kraken, sym("BTC-USDT")),
         (Exchange::Poloniex, sym("BTC-USDT")),
+        (Exchange::Okx, sym("BTC-USDT")),
+        (Exchange::Okx, sym("BTC-USDT-SWAP")),
     ]
 }
 
@@ -82,7 +86,7 @@ async fn every_venue_runs_its_production_urls_over_tls() {
     // the venue, silently withholds `@aggTrade` on `/public`).
     let mut seen: HashMap<Exchange, u64> = HashMap::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while seen.len() < 4 && std::time::Instant::now() < deadline {
+    while seen.len() < 5 && std::time::Instant::now() < deadline {
         if let Ok(Some(FeedEvent::Trade(t))) =
             actix_rt::time::timeout(Duration::from_millis(200), feed.recv()).await
         {
@@ -102,6 +106,7 @@ async fn every_venue_runs_its_production_urls_over_tls() {
         Exchange::BinanceUsdM,
         Exchange::Kraken,
         Exchange::Poloniex,
+        Exchange::Okx,
     ] {
         assert!(seen.contains_key(&e), "no trade from {e}: {seen:?}");
     }

@@ -3,6 +3,7 @@
 
 mod engine_common;
 use engine_common::*;
+use marketfeed::sim::{SimConfig, Simulator};
 use marketfeed::ResyncReason;
 use marketfeed::{Exchange, Symbol};
 use marketfeed::{FeedEvent, FeedStatus, StreamKind, Subscription};
@@ -15,9 +16,21 @@ async fn isolated_resync(
     inject: impl FnOnce(&marketfeed::sim::Simulator, &Symbol),
     expected: fn(&ResyncReason) -> bool,
 ) {
+    isolated_resync_with(exchange, |c| c, inject, expected).await
+}
+
+/// [`isolated_resync`] on a simulator whose configuration `tweak` changed.
+async fn isolated_resync_with(
+    exchange: Exchange,
+    tweak: impl FnOnce(SimConfig) -> SimConfig,
+    inject: impl FnOnce(&marketfeed::sim::Simulator, &Symbol),
+    expected: fn(&ResyncReason) -> bool,
+) {
     let (a, b) = (sym("BTC-USDT"), sym("ETH-USDT"));
     let names = ["BTC-USDT", "ETH-USDT"];
-    let sim = simulator_for(exchange, &names).await;
+    let sim = Simulator::start(tweak(sim_config(&[(exchange, &names)])))
+        .await
+        .expect("simulator starts");
     let engine = engine(&sim);
     let sub = Subscription::new()
         .market(exchange, a.clone())
@@ -94,6 +107,48 @@ async fn poloniex_gap_resyncs_one_symbol() {
     isolated_resync(
         Exchange::Poloniex,
         |sim, a| sim.faults().skip_update(Exchange::Poloniex, a),
+        |r| matches!(r, ResyncReason::Gap { .. }),
+    )
+    .await;
+}
+
+/// OKX: `skip` breaks the `prevSeqId` chain.
+#[actix_rt::test]
+async fn okx_broken_chain_resyncs_one_symbol() {
+    isolated_resync(
+        Exchange::Okx,
+        |sim, a| sim.faults().skip_update(Exchange::Okx, a),
+        |r| matches!(r, ResyncReason::Gap { .. }),
+    )
+    .await;
+}
+
+/// OKX with the legacy checksum (as before 2026-06-23): a wrong one resyncs that book.
+#[actix_rt::test]
+async fn okx_bad_checksum_resyncs_one_symbol() {
+    isolated_resync_with(
+        Exchange::Okx,
+        |c| SimConfig {
+            okx_legacy_checksum: true,
+            ..c
+        },
+        |sim, a| sim.faults().corrupt_checksum(Exchange::Okx, a),
+        |r| matches!(r, ResyncReason::ChecksumMismatch { .. }),
+    )
+    .await;
+}
+
+/// OKX without the WebSocket snapshot (the 2026 procedure): a broken chain resyncs that
+/// book from the REST order book.
+#[actix_rt::test]
+async fn okx_broken_chain_without_ws_snapshot_resyncs_one_symbol_by_rest() {
+    isolated_resync_with(
+        Exchange::Okx,
+        |c| SimConfig {
+            okx_ws_snapshot: false,
+            ..c
+        },
+        |sim, a| sim.faults().skip_update(Exchange::Okx, a),
         |r| matches!(r, ResyncReason::Gap { .. }),
     )
     .await;

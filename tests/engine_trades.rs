@@ -9,13 +9,23 @@ use std::time::{Duration, Instant};
 #[actix_rt::test]
 async fn trades_complete_and_in_order_on_every_venue() {
     let sim = simulator(&on_each(
-        &[Exchange::Binance, Exchange::Kraken, Exchange::Poloniex],
+        &[
+            Exchange::Binance,
+            Exchange::Kraken,
+            Exchange::Poloniex,
+            Exchange::Okx,
+        ],
         &["BTC-USDT"],
     ))
     .await;
     let engine = engine(&sim);
     let btc = sym("BTC-USDT");
-    let venues = [Exchange::Binance, Exchange::Kraken, Exchange::Poloniex];
+    let venues = [
+        Exchange::Binance,
+        Exchange::Kraken,
+        Exchange::Poloniex,
+        Exchange::Okx,
+    ];
     let mut feed = engine
         .subscribe(
             Subscription::new()

@@ -1,0 +1,173 @@
+//! OKX v5 through the engine on the simulator: spot, perpetual swap and dated future books
+//! equal the truth at the same `seqId`; the 2026 procedure (no WebSocket snapshot, the REST
+//! order book); the `64008` maintenance notice; more books than one connection may carry.
+//! (The isolated resyncs are in `engine_resync.rs`, trades in `engine_trades.rs`, TLS on the
+//! production host in `dress_rehearsal.rs`.)
+#![cfg(feature = "sim")]
+
+mod engine_common;
+use engine_common::*;
+use marketfeed::sim::{SimConfig, Simulator};
+use marketfeed::{Exchange, Symbol};
+use marketfeed::{FeedStatus, StreamKind, Subscription};
+use std::time::{Duration, Instant};
+
+const KINDS: [&str; 3] = ["BTC-USDT", "BTC-USDT-SWAP", "BTC-USD-260925"];
+
+async fn start(tweak: impl FnOnce(SimConfig) -> SimConfig, names: &[&str]) -> Simulator {
+    Simulator::start(tweak(sim_config(&[(Exchange::Okx, names)])))
+        .await
+        .expect("simulator starts")
+}
+
+fn markets(names: &[&str]) -> Vec<(Exchange, Symbol)> {
+    names.iter().map(|n| (Exchange::Okx, sym(n))).collect()
+}
+
+/// Every book of `names` live, equal to the truth at the engine's `seqId` while the market
+/// moves, and to the current truth (ids included) once paused.
+async fn books_equal_truth(sim: &Simulator, names: &[&str]) {
+    let engine = engine(sim);
+    let markets = markets(names);
+    let mut feed = engine
+        .subscribe(
+            Subscription::new()
+                .markets(markets.clone())
+                .kind(StreamKind::Status),
+        )
+        .await
+        .unwrap();
+    wait_all_live(&mut feed, Duration::from_secs(15), &markets).await;
+    for (e, s) in &markets {
+        assert_book_matches_truth(&engine, sim, *e, s, 400).await;
+    }
+    sim.pause();
+    for (e, s) in &markets {
+        assert_settled_book(&engine, sim, *e, s, 400).await;
+    }
+    engine.shutdown().await;
+}
+
+/// Spot, swap and future on one connection, each equal to the truth at the same `seqId`.
+#[actix_rt::test]
+async fn spot_swap_and_future_books_equal_truth_at_the_same_seq_id() {
+    let sim = start(|c| c, &KINDS).await;
+    books_equal_truth(&sim, &KINDS).await;
+    sim.stop();
+}
+
+/// As before 2026-06-23: the legacy checksum on every message, verified.
+#[actix_rt::test]
+async fn legacy_checksum_books_equal_truth() {
+    let sim = start(
+        |c| SimConfig {
+            okx_legacy_checksum: true,
+            ..c
+        },
+        &KINDS,
+    )
+    .await;
+    books_equal_truth(&sim, &KINDS).await;
+    sim.stop();
+}
+
+/// The 2026 procedure: no WebSocket snapshot; the REST order book's `seqId` anchors the
+/// chain.
+#[actix_rt::test]
+async fn without_ws_snapshot_the_rest_order_book_anchors_the_chain() {
+    let sim = start(
+        |c| SimConfig {
+            okx_ws_snapshot: false,
+            ..c
+        },
+        &KINDS,
+    )
+    .await;
+    books_equal_truth(&sim, &KINDS).await;
+    assert!(
+        sim.rest_log().len() >= KINDS.len(),
+        "one REST order book per book: {:?}",
+        sim.rest_log()
+    );
+    sim.stop();
+}
+
+/// `64008`: the engine reconnects on the notice, before the venue closes the connection,
+/// and the books are live and exact again.
+#[actix_rt::test]
+async fn maintenance_notice_reconnects_before_the_close() {
+    let names = ["BTC-USDT", "ETH-USDT"];
+    let sim = start(|c| c, &names).await;
+    let engine = engine(&sim);
+    let markets = markets(&names);
+    let mut feed = engine
+        .subscribe(
+            Subscription::new()
+                .markets(markets.clone())
+                .kind(StreamKind::Status),
+        )
+        .await
+        .unwrap();
+    wait_all_live(&mut feed, Duration::from_secs(10), &markets).await;
+    let subscribes = |sim: &Simulator| {
+        sim.client_messages(Exchange::Okx)
+            .iter()
+            .filter(|m| m.contains("\"subscribe\"") && m.contains("books"))
+            .count()
+    };
+    let before = subscribes(&sim);
+    let grace = Duration::from_secs(20);
+    let announced = Instant::now();
+    sim.faults().announce_maintenance(Exchange::Okx, grace);
+    wait_all_live(&mut feed, Duration::from_secs(10), &markets).await;
+    assert!(announced.elapsed() < grace, "live again before the close");
+    assert!(subscribes(&sim) > before, "subscribed again on a new connection");
+    assert_eq!(sim.open_connections(Exchange::Okx), 1, "the old connection was closed");
+    for (e, s) in &markets {
+        assert_book_matches_truth(&engine, &sim, *e, s, 400).await;
+    }
+    engine.shutdown().await;
+    sim.stop();
+}
+
+/// 35 books: OKX wants fewer than 30 book channels per connection, so the engine opens
+/// more than one, under the venue's 3 new connections a second, and every book is exact.
+#[actix_rt::test]
+async fn more_books_than_one_connection_carries() {
+    let names: Vec<String> = (0..35).map(|i| format!("C{i}-USDT")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let sim = start(
+        |c| SimConfig {
+            step_interval: Duration::from_millis(20),
+            ..c
+        },
+        &names,
+    )
+    .await;
+    let engine = engine(&sim);
+    let markets = markets(&names);
+    let mut feed = engine
+        .subscribe(
+            Subscription::new()
+                .markets(markets.clone())
+                .kind(StreamKind::Status),
+        )
+        .await
+        .unwrap();
+    wait_all_live(&mut feed, Duration::from_secs(20), &markets).await;
+    assert!(sim.open_connections(Exchange::Okx) >= 2);
+    for m in sim.client_messages(Exchange::Okx) {
+        if m.contains("\"subscribe\"") {
+            let books = m.matches("\"books\"").count();
+            assert!(books < 30, "{books} book channels in one request");
+        }
+    }
+    sim.pause();
+    for (e, s) in &markets {
+        assert_settled_book(&engine, &sim, *e, s, 400).await;
+    }
+    assert!(!markets.is_empty());
+    let _ = FeedStatus::Live;
+    engine.shutdown().await;
+    sim.stop();
+}
