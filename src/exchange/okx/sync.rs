@@ -17,7 +17,9 @@
 //! 5. Data recorded before OKX added the ids (the 2022 capture) has no `seqId`: such an
 //!    update applies once a snapshot was taken and only the checksum guards it; a missing
 //!    id is never called a gap.
-//! 6. A snapshot no newer than the book in sync (a REST answer that arrives after the
+//! 6. The update just applied, received again (same `seqId`, `prevSeqId` below it), is a
+//!    duplicate and dropped; nothing was lost.
+//! 7. A snapshot no newer than the book in sync (a REST answer that arrives after the
 //!    stream's own snapshot) is stale and dropped.
 
 use crate::exchange::{Decision, SnapshotStep};
@@ -96,6 +98,9 @@ impl OkxSync {
             // Rule 2, including keep-alives (prev == id) and resets (id < prev).
             self.last = Some(id);
             Decision::Apply
+        } else if id == last && prev < id {
+            // The last update again (a duplicate frame): nothing is lost.
+            Decision::DropStale
         } else {
             Decision::Gap {
                 expected: last,
@@ -227,7 +232,8 @@ mod tests {
             ("TC2 reset seqId < prevSeqId chains", 100, &[(100, 3, Decision::Apply), (3, 4, Decision::Apply)]),
             ("TC3 a lost update is a gap", 10, &[(10, 15, Decision::Apply), (16, 18, gap(15, 16))]),
             ("TC4 a reset that does not chain is a gap", 100, &[(99, 3, gap(100, 99))]),
-            ("TC5 a repeated update is a gap", 10, &[(10, 15, Decision::Apply), (10, 15, gap(15, 10))]),
+            ("TC5 the last update repeated is a duplicate, dropped", 10, &[(10, 15, Decision::Apply), (10, 15, Decision::DropStale), (15, 16, Decision::Apply)]),
+            ("TC5b an older update repeated is a gap", 10, &[(10, 15, Decision::Apply), (15, 16, Decision::Apply), (10, 15, gap(16, 10))]),
             ("TC6 keep-alive after a gap does not heal it", 10, &[(12, 12, gap(10, 12))]),
         ];
         for (name, snap, steps) in table {
