@@ -164,3 +164,56 @@ async fn more_books_than_one_connection_carries() {
     engine.shutdown().await;
     sim.stop();
 }
+
+/// 100 books need 4 connections; OKX refuses a fourth new connection within a second
+/// (the simulator answers 429, as the venue does per IP): the engine paces its connection
+/// attempts, so no attempt is refused and no connection is lost on the way to live.
+#[actix_rt::test]
+async fn connection_attempts_stay_under_three_a_second() {
+    let names: Vec<String> = (0..100).map(|i| format!("D{i}-USDT")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let sim = start(
+        |c| SimConfig {
+            step_interval: Duration::from_millis(50),
+            market: marketfeed::sim::MarketConfig {
+                depth: 30,
+                ..c.market.clone()
+            },
+            ..c
+        },
+        &names,
+    )
+    .await;
+    let engine = engine(&sim);
+    let markets = markets(&names);
+    let mut feed = engine
+        .subscribe(
+            Subscription::new()
+                .markets(markets.clone())
+                .kind(StreamKind::Status),
+        )
+        .await
+        .unwrap();
+    let mut pending: std::collections::HashSet<Symbol> =
+        markets.iter().map(|(_, s)| s.clone()).collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !pending.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(Some(e)) = actix_rt::time::timeout(left, feed.recv()).await else {
+            panic!("not live in time: {} books left", pending.len());
+        };
+        if let marketfeed::FeedEvent::Status(s) = &e {
+            if let marketfeed::FeedStatus::Disconnected { reason, .. } = &s.status {
+                panic!("a connection attempt failed: {reason}");
+            }
+            if s.status == marketfeed::FeedStatus::Live {
+                if let Some(sym) = &s.symbol {
+                    pending.remove(sym);
+                }
+            }
+        }
+    }
+    assert_eq!(sim.open_connections(Exchange::Okx), 4);
+    engine.shutdown().await;
+    sim.stop();
+}
