@@ -217,3 +217,49 @@ async fn connection_attempts_stay_under_three_a_second() {
     engine.shutdown().await;
     sim.stop();
 }
+
+/// A broken chain is healed from the REST order book while the stream goes on: one REST
+/// request per gap, no unsubscribe or subscribe (none of the 480 requests an hour spent).
+#[actix_rt::test]
+async fn a_gap_costs_one_rest_request_and_no_resubscribe() {
+    let sim = start(|c| c, &["BTC-USDT"]).await;
+    let engine = engine(&sim);
+    let btc = sym("BTC-USDT");
+    let mut feed = engine
+        .subscribe(
+            Subscription::new()
+                .market(Exchange::Okx, btc.clone())
+                .kind(StreamKind::Status),
+        )
+        .await
+        .unwrap();
+    let live = |e: &marketfeed::FeedEvent| {
+        is_status(e, Exchange::Okx, Some(&btc), |s| {
+            *s == marketfeed::FeedStatus::Live
+        })
+    };
+    wait_for(&mut feed, Duration::from_secs(10), "live", live).await;
+    // The in-stream snapshot after the subscribe: no REST request.
+    assert_eq!(sim.rest_log().len(), 0);
+    let requests = sim.client_messages(Exchange::Okx).len();
+    for gap in 1..=3 {
+        sim.faults().skip_update(Exchange::Okx, &btc);
+        wait_for(&mut feed, Duration::from_secs(10), "resyncing", |e| {
+            is_status(e, Exchange::Okx, Some(&btc), |s| {
+                matches!(s, marketfeed::FeedStatus::Resyncing { .. })
+            })
+        })
+        .await;
+        wait_for(&mut feed, Duration::from_secs(10), "live again", live).await;
+        assert_eq!(sim.rest_log().len(), gap, "one REST order book per gap");
+    }
+    let sent = sim.client_messages(Exchange::Okx);
+    assert!(
+        sent[requests..].iter().all(|m| m == "ping"),
+        "nothing but pings since the subscribe: {:?}",
+        &sent[requests..]
+    );
+    assert_book_matches_truth(&engine, &sim, Exchange::Okx, &btc, 400).await;
+    engine.shutdown().await;
+    sim.stop();
+}

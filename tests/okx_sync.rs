@@ -1,7 +1,7 @@
 //! OKX book sync through the tracker, frame by frame: the `seqId`/`prevSeqId` chain with its
-//! keep-alive and reset cases, a gap that resyncs that book only by resubscribing, and the
-//! 2026 procedure when the stream sends no snapshot (buffer, REST snapshot on the second
-//! update, bridge `prevSeqId <= snapshot seqId < seqId`). Frames are written in the shape of
+//! keep-alive and reset cases, a gap that resyncs that book only from a REST snapshot, and
+//! the 2026 procedure when the stream sends no snapshot (buffer, the REST snapshot after
+//! `FETCH_AFTER` updates, bridge `prevSeqId <= snapshot seqId < seqId`). Frames are written in the shape of
 //! OKX's documented examples (protocol reference §7); `checksum` is `0` (absent), as OKX has
 //! sent since 2026-06-23.
 
@@ -96,13 +96,17 @@ fn chain_keepalive_reset_and_gap() {
     let out = feed(&mut t, &frame("update", "BTC-USDT-SWAP", 8, 9, "", ""));
     assert_eq!(
         out,
-        vec![Outcome::Resync(ResyncReason::Gap {
-            expected: 7,
-            received: 8
-        })],
-        "resync by resubscribing: no REST fetch asked for"
+        vec![
+            Outcome::Resync(ResyncReason::Gap {
+                expected: 7,
+                received: 8
+            }),
+            Outcome::FetchSnapshot
+        ],
+        "resync from the REST order book, the stream going on"
     );
-    // The resubscription's in-stream snapshot brings it back.
+    // A snapshot (here one in the stream; the REST one is taken the same way) brings it
+    // back.
     let again = frame(
         "snapshot",
         "BTC-USDT-SWAP",
@@ -145,8 +149,8 @@ fn no_stream_snapshot_uses_the_rest_snapshot() {
             &mut t,
             &frame("update", "BTC-USDT", 510, 520, "", r#"["12","1","0","1"]"#)
         ),
-        vec![Outcome::Buffered, Outcome::FetchSnapshot],
-        "the second update asks for the snapshot"
+        vec![Outcome::Buffered],
+        "the second update sets how new the snapshot must be"
     );
     assert_eq!(
         feed(
@@ -155,6 +159,19 @@ fn no_stream_snapshot_uses_the_rest_snapshot() {
         ),
         vec![Outcome::Buffered]
     );
+    // Keep-alives (no levels) until the fetch is asked for.
+    for k in 3..okx::FETCH_AFTER {
+        let want = if k + 1 == okx::FETCH_AFTER {
+            vec![Outcome::Buffered, Outcome::FetchSnapshot]
+        } else {
+            vec![Outcome::Buffered]
+        };
+        assert_eq!(
+            feed(&mut t, &frame("update", "BTC-USDT", 530, 530, "", "")),
+            want,
+            "update {k}"
+        );
+    }
     let sym = Symbol::parse("BTC-USDT").unwrap();
     // A snapshot older than the second update's prevSeqId (510) is fetched again.
     let old = r#"{"code":"0","msg":"","data":[{"asks":[],"bids":[["9","1","0","1"]],"ts":"1767225600000","seqId":505}]}"#;
@@ -165,18 +182,18 @@ fn no_stream_snapshot_uses_the_rest_snapshot() {
     let body = r#"{"code":"0","msg":"","data":[{"asks":[["12","1","0","1"]],"bids":[["10","1","0","1"]],"ts":"1767225600000","seqId":525}]}"#;
     let mut out = Vec::new();
     t.on_snapshot(okx::parse_book_snapshot(body, &sym, T).unwrap(), &mut out);
-    assert_eq!(
-        out,
-        vec![
-            Outcome::Stale,
-            Outcome::Stale,
-            Outcome::Applied {
-                update_id: Some(525),
-                snapshot: true
-            },
-            applied(530)
-        ]
-    );
+    let mut want = vec![
+        Outcome::Stale,
+        Outcome::Stale,
+        Outcome::Applied {
+            update_id: Some(525),
+            snapshot: true,
+        },
+        applied(530),
+    ];
+    // The keep-alives chain on 530.
+    want.extend((3..okx::FETCH_AFTER).map(|_| applied(530)));
+    assert_eq!(out, want);
     assert_eq!(*t.state(), SyncState::Live);
     assert_eq!(t.book().best_bid().unwrap().price.to_string(), "11");
     assert_eq!(

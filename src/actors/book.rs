@@ -269,7 +269,7 @@ impl BookActor {
                 Outcome::Resync(reason) => {
                     tracing::warn!(exchange = %self.exchange, symbol = %self.symbol, %reason, "resync");
                     self.publish_state_change();
-                    if self.exchange.spec().resync.resubscribes() {
+                    if !self.exchange.spec().resync.is_rest_snapshot() {
                         self.connection.resubscribe(self.symbol.clone());
                     }
                 }
@@ -430,7 +430,7 @@ impl Handler<ConnectionChange> for BookActor {
                 if self.failed.take().is_some() {
                     self.publish_state_change();
                 }
-                if !self.exchange.spec().resync.resubscribes() {
+                if self.exchange.spec().resync.is_rest_snapshot() {
                     ctx.run_later(QUIET_SNAPSHOT_AFTER, |act, ctx| {
                         // Still nothing: no diff arrived, so no fetch was asked for.
                         if !matches!(act.tracker.state(), SyncState::Live) {

@@ -68,49 +68,28 @@ pub enum Resync {
     /// The snapshot comes in the stream after a subscribe: resync by unsubscribing and
     /// subscribing the symbol again.
     Resubscribe,
-    /// The snapshot is a REST request; diffs are buffered until it arrives.
+    /// The snapshot is a REST request; diffs are buffered until it arrives. The venue's
+    /// stream may also bring snapshots (OKX after a subscribe), which the sequencer takes;
+    /// a book that lost sync is fetched again over REST while its stream goes on.
     RestSnapshot {
         /// `REQUEST_WEIGHT` of one snapshot of the given depth.
         weight: fn(u32) -> u32,
         /// The `REQUEST_WEIGHT` per minute marketfeed allows itself for snapshots.
         budget_per_minute: u32,
     },
-    /// Both (OKX): a book that lost sync is resubscribed, and the venue's answer is a
-    /// snapshot in-stream; where the stream brings updates but no snapshot, the venue's
-    /// sequencer asks for a REST snapshot (`Outcome::FetchSnapshot`) and bridges the
-    /// buffered updates onto it.
-    ResubscribeOrRest {
-        /// Weight of one REST snapshot of the given depth.
-        weight: fn(u32) -> u32,
-        /// The weight per minute marketfeed allows itself for snapshots.
-        budget_per_minute: u32,
-    },
 }
 
 impl Resync {
-    /// True for venues that may fetch a snapshot over REST (they need a REST endpoint,
-    /// a snapshot URL and a weight budget).
+    /// True for venues that resync a book from a REST snapshot (they need a REST endpoint,
+    /// a snapshot URL and a weight budget); the others resubscribe it.
     pub fn is_rest_snapshot(&self) -> bool {
-        matches!(
-            self,
-            Resync::RestSnapshot { .. } | Resync::ResubscribeOrRest { .. }
-        )
-    }
-
-    /// True for venues whose failed book is resubscribed to get a snapshot in-stream
-    /// (otherwise the tracker asks for a REST snapshot at once).
-    pub fn resubscribes(&self) -> bool {
-        matches!(self, Resync::Resubscribe | Resync::ResubscribeOrRest { .. })
+        matches!(self, Resync::RestSnapshot { .. })
     }
 
     /// The weight of one REST snapshot and the budget per minute, where the venue has them.
     pub fn rest_weight(&self) -> Option<(WeightFn, u32)> {
         match *self {
             Resync::RestSnapshot {
-                weight,
-                budget_per_minute,
-            }
-            | Resync::ResubscribeOrRest {
                 weight,
                 budget_per_minute,
             } => Some((weight, budget_per_minute)),

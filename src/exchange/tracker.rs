@@ -107,9 +107,9 @@ pub enum Outcome {
     Ignored,
     /// The venue's checksum matched the book.
     ChecksumOk,
-    /// The book is invalid. Binance: a `FetchSnapshot` follows; Kraken, Poloniex and OKX:
-    /// the caller must resubscribe the symbol to get a fresh snapshot (OKX asks for a REST
-    /// one with `FetchSnapshot` later if the stream sends updates but no snapshot).
+    /// The book is invalid. Binance and OKX: a `FetchSnapshot` follows (the stream goes on
+    /// and is bridged onto the REST snapshot); Kraken and Poloniex: the caller must
+    /// resubscribe the symbol to get a fresh snapshot.
     Resync(ResyncReason),
 }
 
@@ -131,8 +131,8 @@ pub struct BookTracker {
     seq: Sequencer,
     /// The venue's checksum, where it sends one (from its spec).
     checksum: Option<ChecksumSpec>,
-    /// The venue resyncs by REST snapshot only (from its spec): after a failure the caller
-    /// is told to fetch one. Venues that resubscribe are told to resubscribe instead.
+    /// The venue resyncs by REST snapshot (from its spec): after a failure the caller is
+    /// told to fetch one. Venues that resubscribe are told to resubscribe instead.
     rest_snapshot: bool,
     state: SyncState,
     last_update_id: Option<u64>,
@@ -158,7 +158,7 @@ impl BookTracker {
             book,
             seq: Sequencer::new(exchange),
             checksum: spec.checksum,
-            rest_snapshot: !spec.resync.resubscribes(),
+            rest_snapshot: spec.resync.is_rest_snapshot(),
             state: SyncState::Syncing,
             last_update_id: None,
             checksum_format: config.checksum_precision,

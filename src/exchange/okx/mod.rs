@@ -8,9 +8,11 @@
 //!
 //! Books are kept in sync by the `seqId`/`prevSeqId` chain ([`OkxSync`]) and, while OKX
 //! still sends it non-zero, the legacy CRC32 `checksum` ([`checksum`]). A book that lost
-//! sync is resubscribed (OKX answers with a snapshot in-stream); where the stream sends
-//! no snapshot, the sequencer asks for the REST snapshot (`GET /api/v5/market/books`) and
-//! bridges the buffered updates onto it.
+//! sync is fetched again from the REST order book (`GET /api/v5/market/books`) while its
+//! stream goes on, and the buffered updates are bridged onto it by `seqId` (the 2026
+//! procedure; no resubscribe, so none of the 480 subscribe requests an hour is spent). A
+//! subscribe takes OKX's in-stream snapshot where it still sends one, and the REST order
+//! book where it does not.
 
 mod checksum;
 mod parse;
@@ -21,7 +23,7 @@ mod wire;
 
 pub use checksum::{checksum, checksum_string};
 pub use parse::{parse, parse_book_snapshot};
-pub use sync::{OkxSync, MAX_BUFFER};
+pub use sync::{OkxSync, FETCH_AFTER, MAX_BUFFER};
 pub use venue::{
     connect_plan, drop_symbol, parse_snapshot, ping, resubscribe_book, sequencer, snapshot_url,
     subscribe_more, unsubscribe, unsubscribe_all, Sequencer, SPEC,

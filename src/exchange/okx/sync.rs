@@ -10,7 +10,8 @@
 //!    (`seqId < prevSeqId`, with `prevSeqId` equal to the last `seqId`).
 //! 3. Any other `prevSeqId` means lost data: resync that book (a [`Decision::Gap`]).
 //! 4. 2026 procedure, when the stream sends no snapshot: buffer the updates; record the
-//!    `prevSeqId` of the second one and fetch the REST snapshot then; if the snapshot's
+//!    `prevSeqId` of the second one, and fetch the REST snapshot once [`FETCH_AFTER`]
+//!    were buffered without an in-stream snapshot; if the snapshot's
 //!    `seqId` is below that recorded `prevSeqId`, fetch again; drop buffered updates with
 //!    `seqId <= snapshot seqId`; the first one kept must satisfy
 //!    `prevSeqId <= snapshot seqId < seqId`; from there on, rule 2.
@@ -24,6 +25,13 @@
 
 use crate::exchange::{Decision, SnapshotStep};
 use crate::types::{BookDelta, SeqIds};
+
+/// Updates buffered after a subscribe before the REST snapshot is asked for. While OKX
+/// sends the in-stream snapshot it comes right after the subscription's acknowledgement,
+/// before any update, and no REST request is spent; when the stream sends none (the 2026
+/// procedure) the fetch waits this many updates (about half a second of the 100 ms `books`
+/// channel). A book that lost sync asks at once (the tracker's `FetchSnapshot`).
+pub const FETCH_AFTER: usize = 5;
 
 /// Most updates kept while waiting for a REST snapshot; past it the oldest go, and the
 /// snapshot that finally comes must be newer than what was dropped (else it is refetched).
@@ -64,10 +72,13 @@ impl OkxSync {
             };
         };
         if !self.live {
-            // Rule 4: buffer; the second update says how new the snapshot must be.
-            let fetch = !self.fetch_requested && self.buffered >= 1;
-            if fetch {
+            // Rule 4: buffer; the second update says how new the snapshot must be, the
+            // FETCH_AFTER-th asks for it.
+            if self.buffered == 1 && self.min_snapshot.is_none() {
                 self.min_snapshot = seq.prev_id;
+            }
+            let fetch = !self.fetch_requested && self.buffered + 1 >= FETCH_AFTER;
+            if fetch {
                 self.fetch_requested = true;
             }
             return Decision::Buffered {
@@ -244,56 +255,73 @@ mod tests {
         }
     }
 
-    /// TC7: before a snapshot, updates are buffered; the second one asks for the REST
-    /// snapshot and sets how new it must be.
+    /// TC7: before a snapshot, updates are buffered; the second one sets how new the REST
+    /// snapshot must be, the `FETCH_AFTER`-th asks for it (an in-stream snapshot normally
+    /// comes first), and only once.
     #[test]
-    fn buffers_then_fetches_on_the_second_update() {
+    fn buffers_then_fetches_after_a_few_updates() {
         let mut s = OkxSync::new();
-        let d1 = delta(90, 100);
-        assert_eq!(
-            s.decide(&d1.seq),
-            Decision::Buffered {
-                fetch_snapshot: false
-            },
-            "TC7"
-        );
-        s.buffer(d1);
-        let d2 = delta(100, 105);
-        assert_eq!(
-            s.decide(&d2.seq),
-            Decision::Buffered {
-                fetch_snapshot: true
-            }
-        );
-        s.buffer(d2);
-        let d3 = delta(105, 110);
-        assert_eq!(
-            s.decide(&d3.seq),
-            Decision::Buffered {
-                fetch_snapshot: false
-            },
-            "one request at a time"
-        );
-        s.buffer(d3);
-        // TC8: a snapshot older than the second update's prevSeqId: refetch.
+        let mut prev = 90;
+        for k in 0..FETCH_AFTER + 1 {
+            let d = delta(prev, 100 + 5 * k as u64);
+            prev = 100 + 5 * k as i64;
+            let want = k + 1 == FETCH_AFTER;
+            assert_eq!(
+                s.decide(&d.seq),
+                Decision::Buffered {
+                    fetch_snapshot: want
+                },
+                "TC7 update {k}"
+            );
+            s.buffer(d);
+        }
+        // TC8: a snapshot older than the second update's prevSeqId (100): refetch.
         assert_eq!(s.on_snapshot(Some(99)), SnapshotStep::Refetch, "TC8");
-        // TC9: seqId 107 drops 100 and 105; 110 bridges (105 <= 107 < 110).
+        // TC9: seqId 107 drops 100 and 105; 110 bridges (105 <= 107 < 110), 115.. chain.
         match s.on_snapshot(Some(107)) {
             SnapshotStep::Apply { replay, dropped } => {
                 assert_eq!(dropped, 2, "TC9");
-                assert_eq!(replay.len(), 1);
-                assert_eq!(s.decide(&replay[0].seq), Decision::Apply);
+                assert_eq!(replay.len(), FETCH_AFTER - 1);
+                for d in &replay {
+                    assert_eq!(s.decide(&d.seq), Decision::Apply);
+                }
             }
             other => panic!("TC9 {other:?}"),
         }
-        assert_eq!(s.decide(&ids(110, 111)), Decision::Apply, "TC9 then chains");
+        let last = 100 + 5 * FETCH_AFTER as u64;
         assert_eq!(
-            s.decide(&ids(110, 112)),
+            s.decide(&ids(last as i64, last + 1)),
+            Decision::Apply,
+            "TC9 then chains"
+        );
+        assert_eq!(
+            s.decide(&ids(last as i64, last + 2)),
             Decision::Gap {
-                expected: 111,
-                received: 110
+                expected: last + 1,
+                received: last
             }
         );
+    }
+
+    /// An in-stream snapshot that arrives before the fetch was asked for takes the
+    /// buffer: no REST request (a subscribe, while OKX sends snapshots).
+    #[test]
+    fn an_in_stream_snapshot_first_needs_no_rest_request() {
+        let mut s = OkxSync::new();
+        for (prev, id) in [(90, 100), (100, 105)] {
+            let d = delta(prev, id);
+            assert_eq!(
+                s.decide(&d.seq),
+                Decision::Buffered {
+                    fetch_snapshot: false
+                }
+            );
+            s.buffer(d);
+        }
+        assert!(matches!(
+            s.on_snapshot(Some(103)),
+            SnapshotStep::Apply { dropped: 1, .. }
+        ));
     }
 
     /// TC10: a snapshot that cannot be bridged onto the buffer is refetched; TC11: a

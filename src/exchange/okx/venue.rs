@@ -38,7 +38,7 @@ pub const SPEC: VenueSpec = VenueSpec {
     keepalive: Some(Duration::from_secs(25)),
     // OKX closes a connection that has nothing pushed for 30 s.
     idle_timeout: Duration::from_secs(30),
-    resync: Resync::ResubscribeOrRest {
+    resync: Resync::RestSnapshot {
         weight: rest_weight,
         // OKX allows 40 requests per 2 s per IP on `GET /api/v5/market/books`; a minute's
         // budget of 40 cannot exceed that even if spent in one burst.
@@ -100,15 +100,11 @@ pub fn subscribe_more(added: &Interest, next_id: &mut u64) -> Result<Vec<String>
     crate::exchange::session::plan_messages(connect_plan, added, next_id)
 }
 
-/// Unsubscribe, then subscribe the book: OKX answers with a fresh snapshot (or, once the
-/// in-stream snapshot is gone, with updates that the sequencer bridges onto a REST one).
-pub fn resubscribe_book(symbol: &Symbol, depth: u32, next_id: &mut u64) -> Vec<String> {
-    let Ok(args) = book_args(std::slice::from_ref(symbol), depth) else {
-        return Vec::new();
-    };
-    let mut out = requests("unsubscribe", &args, next_id);
-    out.extend(requests("subscribe", &args, next_id));
-    out
+/// OKX resyncs a book over REST (`GET /api/v5/market/books`) while its stream goes on, the
+/// buffered updates bridged onto the snapshot by `seqId`: no messages, and none of the 480
+/// subscribe requests an hour spent.
+pub fn resubscribe_book(_symbol: &Symbol, _depth: u32, _next_id: &mut u64) -> Vec<String> {
+    Vec::new()
 }
 
 /// OKX refused the subscription in the first place (`60018`): nothing to end.
@@ -221,11 +217,7 @@ mod tests {
             connect_plan(&endpoint, &bad, &mut id),
             Err(PlanError::InvalidDepth(50))
         );
-        let again = resubscribe_book(&sym("BTC-USDT"), 400, &mut id);
-        assert_eq!(again.len(), 2);
-        assert!(
-            again[0].contains(r#""op":"unsubscribe""#) && again[1].contains(r#""op":"subscribe""#)
-        );
+        assert!(resubscribe_book(&sym("BTC-USDT"), 400, &mut id).is_empty());
         assert_eq!(ping(&mut id).as_deref(), Some("ping"));
         assert_eq!(
             snapshot_url("https://www.okx.com", &sym("BTC-USDT-SWAP"), 400).as_deref(),
@@ -235,6 +227,6 @@ mod tests {
             SPEC.resync.rest_weight().map(|(w, b)| (w(400), b)),
             Some((1, 40))
         );
-        assert!(SPEC.resync.resubscribes() && SPEC.resync.is_rest_snapshot());
+        assert!(SPEC.resync.is_rest_snapshot());
     }
 }
