@@ -30,6 +30,9 @@ async fn tls_simulator() -> Simulator {
         kraken: btc.clone(),
         poloniex: btc.clone(),
         okx: vec![sym("BTC-USDT"), sym("BTC-USDT-SWAP")],
+        // No stream snapshot: OKX books go live only through the REST order book on
+        // https://www.okx.com (the 2026 procedure), so that path runs over TLS too.
+        okx_ws_snapshot: false,
         tls: Some(SimTls::generate(&[]).expect("test CA")),
         ..sim_config(&[])
     };
