@@ -1,4 +1,4 @@
-//! Soak: the engine against the simulator (Binance, Kraken, Poloniex; `--symbols N` each)
+//! Soak: the engine against the simulator (Binance, Kraken, Poloniex, OKX; `--symbols N` each)
 //! while every fault the simulator can inject is injected at random, one at a time.
 //!
 //! ```text
@@ -27,7 +27,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const VENUES: [Exchange; 3] = [Exchange::Binance, Exchange::Kraken, Exchange::Poloniex];
+const VENUES: [Exchange; 4] = [
+    Exchange::Binance,
+    Exchange::Kraken,
+    Exchange::Poloniex,
+    Exchange::Okx,
+];
 const BASES: [&str; 12] = [
     "BTC", "ETH", "SOL", "XRP", "ADA", "DOGE", "DOT", "LTC", "AVAX", "LINK", "ATOM", "XLM",
 ];
@@ -55,7 +60,7 @@ struct Args {
     symbols: u64,
 }
 
-/// Every kind of fault the simulator can inject (REST faults are armed, then a Binance gap
+/// Every kind of fault the simulator can inject (REST faults are armed, then a Binance or OKX gap
 /// makes a book fetch a snapshot through them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
@@ -68,9 +73,10 @@ enum Kind {
     StaleRestSnapshot,
     ThrottleRest,
     SlowConsumer,
+    Maintenance,
 }
 
-const KINDS: [Kind; 9] = [
+const KINDS: [Kind; 10] = [
     Kind::DropConnections,
     Kind::SkipUpdate,
     Kind::RepeatUpdate,
@@ -80,6 +86,7 @@ const KINDS: [Kind; 9] = [
     Kind::StaleRestSnapshot,
     Kind::ThrottleRest,
     Kind::SlowConsumer,
+    Kind::Maintenance,
 ];
 
 type Market = (Exchange, Symbol);
@@ -307,6 +314,9 @@ async fn main() -> ExitCode {
         binance: symbols.clone(),
         kraken: symbols.clone(),
         poloniex: symbols.clone(),
+        okx: symbols.clone(),
+        // The CRC32 on, so that corrupt-checksum faults show on OKX too.
+        okx_legacy_checksum: true,
         step_interval: Duration::from_millis(10),
         market: MarketConfig {
             depth: 200,
@@ -389,8 +399,11 @@ async fn main() -> ExitCode {
     let binance: Vec<&Symbol> = symbols.iter().collect();
     while Instant::now() < end {
         let kind = KINDS[rng.below(KINDS.len() as u64) as usize];
-        let venue = VENUES[rng.below(3) as usize];
+        let venue = VENUES[rng.below(VENUES.len() as u64) as usize];
         let symbol = binance[rng.below(binance.len() as u64) as usize].clone();
+        // REST faults are armed, then a gap on a venue that resyncs over REST fetches
+        // through them.
+        let rest_venue = [Exchange::Binance, Exchange::Okx][rng.below(2) as usize];
         let t0 = Instant::now();
         let mut slow = None;
         match kind {
@@ -399,17 +412,19 @@ async fn main() -> ExitCode {
             Kind::RepeatUpdate => faults.repeat_update(venue, &symbol),
             Kind::CorruptChecksum => faults.corrupt_checksum(venue, &symbol),
             Kind::MalformedFrame => faults.malformed_frame(venue),
+            // OKX's `64008`, the close 2 s later (no notice on the other venues).
+            Kind::Maintenance => faults.announce_maintenance(venue, Duration::from_secs(2)),
             Kind::DelayRestSnapshot => {
                 faults.delay_rest_snapshot(Duration::from_millis(500 + rng.below(2000)));
-                faults.skip_update(Exchange::Binance, &symbol);
+                faults.skip_update(rest_venue, &symbol);
             }
             Kind::StaleRestSnapshot => {
                 faults.stale_rest_snapshot(1 + rng.below(3) as u32);
-                faults.skip_update(Exchange::Binance, &symbol);
+                faults.skip_update(rest_venue, &symbol);
             }
             Kind::ThrottleRest => {
                 faults.throttle_rest(1 + rng.below(3) as u32);
-                faults.skip_update(Exchange::Binance, &symbol);
+                faults.skip_update(rest_venue, &symbol);
             }
             Kind::SlowConsumer => {
                 // A feed of everything that is not read for a while, then dropped.

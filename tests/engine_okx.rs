@@ -263,3 +263,36 @@ async fn a_gap_costs_one_rest_request_and_no_resubscribe() {
     engine.shutdown().await;
     sim.stop();
 }
+
+/// OKX answers a REST order book over its limit with 429 and `50011`, no `Retry-After`: the
+/// book holds its snapshots for OKX's 2 s window (not Binance's minute) and is live again.
+#[actix_rt::test]
+async fn a_throttled_rest_order_book_is_retried_after_the_okx_window() {
+    let sim = start(|c| c, &["BTC-USDT"]).await;
+    let engine = engine(&sim);
+    let btc = sym("BTC-USDT");
+    let mut feed = engine
+        .subscribe(
+            Subscription::new()
+                .market(Exchange::Okx, btc.clone())
+                .kind(StreamKind::Status),
+        )
+        .await
+        .unwrap();
+    let live = |e: &marketfeed::FeedEvent| {
+        is_status(e, Exchange::Okx, Some(&btc), |s| {
+            *s == marketfeed::FeedStatus::Live
+        })
+    };
+    wait_for(&mut feed, Duration::from_secs(10), "live", live).await;
+    sim.faults().throttle_rest(2);
+    sim.faults().skip_update(Exchange::Okx, &btc);
+    let t0 = Instant::now();
+    wait_for(&mut feed, Duration::from_secs(15), "live again", live).await;
+    let statuses: Vec<u16> = sim.rest_log().iter().map(|(_, s)| *s).collect();
+    assert_eq!(statuses, vec![429, 429, 200], "two refusals, then the order book");
+    assert!(t0.elapsed() >= Duration::from_secs(2), "held for the window");
+    assert_book_matches_truth(&engine, &sim, Exchange::Okx, &btc, 400).await;
+    engine.shutdown().await;
+    sim.stop();
+}

@@ -104,6 +104,7 @@ impl SnapshotFetcher {
         let weight = session::snapshot_weight(self.exchange, depth);
         let timeout = self.settings.snapshot_timeout;
         let budget = self.settings.rest_budget.clone();
+        let window = self.exchange.spec().resync.throttle_window();
         let delay = retry_delay(
             &self.settings.backoff,
             self.failures,
@@ -139,7 +140,7 @@ impl SnapshotFetcher {
                     .await
                     .map_err(|e| transport(e.to_string()))?;
                 if let Some(b) = &budget {
-                    take_in_limits(b, &resp, sent_ms);
+                    take_in_limits(b, &resp, sent_ms, window);
                 }
                 let body = resp
                     .body()
@@ -184,8 +185,14 @@ impl Drop for SnapshotFetcher {
 }
 
 /// Feeds a REST answer's weight headers to the venue's budget: the server's count of the
-/// minute, and the `Retry-After` of a 429 (slow down) or 418 (IP banned).
-fn take_in_limits(budget: &RestBudget, resp: &awc::ClientResponse<impl Sized>, sent_ms: u64) {
+/// minute, and the `Retry-After` of a 429 (slow down) or 418 (IP banned); without one, the
+/// venue's rate-limit `window`.
+fn take_in_limits(
+    budget: &RestBudget,
+    resp: &awc::ClientResponse<impl Sized>,
+    sent_ms: u64,
+    window: Duration,
+) {
     let now_ms = Timestamp::now().as_unix_millis();
     let header = |name: &str| {
         resp.headers()
@@ -196,8 +203,9 @@ fn take_in_limits(budget: &RestBudget, resp: &awc::ClientResponse<impl Sized>, s
     if let Some(used) = header("X-MBX-USED-WEIGHT-1M") {
         budget.observe_used(used, sent_ms, now_ms);
     }
-    // Without a Retry-After, hold for a minute (the weight window).
-    let until = now_ms + header("Retry-After").map_or(60_000, |s| s.saturating_mul(1_000));
+    // Without a Retry-After, hold for the venue's window.
+    let until = now_ms
+        + header("Retry-After").map_or(window.as_millis() as u64, |s| s.saturating_mul(1_000));
     match resp.status().as_u16() {
         429 => budget.on_too_many_requests(until),
         418 => budget.on_banned(until),

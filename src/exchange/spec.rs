@@ -76,6 +76,9 @@ pub enum Resync {
         weight: fn(u32) -> u32,
         /// The `REQUEST_WEIGHT` per minute marketfeed allows itself for snapshots.
         budget_per_minute: u32,
+        /// The venue's REST rate-limit window: how long a 429 without `Retry-After` holds
+        /// every snapshot of the venue (Binance a minute, OKX 2 s).
+        throttle_window: std::time::Duration,
     },
 }
 
@@ -86,12 +89,24 @@ impl Resync {
         matches!(self, Resync::RestSnapshot { .. })
     }
 
+    /// How long a 429 without `Retry-After` holds the venue's snapshots (a minute where
+    /// the venue has no REST snapshots: never used).
+    pub fn throttle_window(&self) -> std::time::Duration {
+        match *self {
+            Resync::RestSnapshot {
+                throttle_window, ..
+            } => throttle_window,
+            Resync::Resubscribe => std::time::Duration::from_secs(60),
+        }
+    }
+
     /// The weight of one REST snapshot and the budget per minute, where the venue has them.
     pub fn rest_weight(&self) -> Option<(WeightFn, u32)> {
         match *self {
             Resync::RestSnapshot {
                 weight,
                 budget_per_minute,
+                ..
             } => Some((weight, budget_per_minute)),
             Resync::Resubscribe => None,
         }

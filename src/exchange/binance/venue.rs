@@ -266,6 +266,8 @@ pub mod spot {
             // 80% of the per-IP 6000 per minute, leaving room for the application's own
             // requests from the same IP.
             budget_per_minute: 4800,
+            // REQUEST_WEIGHT is counted per minute.
+            throttle_window: std::time::Duration::from_secs(60),
         },
         // `GET /api/v3/depth` takes `limit` up to 5000 (protocol reference §1.7).
         depth: DepthSpec {
@@ -316,6 +318,7 @@ pub mod usdm {
             weight,
             // 80% of the per-IP 2400 per minute.
             budget_per_minute: 1920,
+            throttle_window: std::time::Duration::from_secs(60),
         },
         // `GET /fapi/v1/depth` takes `limit` ∈ 5, 10, 20, 50, 100, 500, 1000.
         depth: DepthSpec {

@@ -43,6 +43,8 @@ pub const SPEC: VenueSpec = VenueSpec {
         // OKX allows 40 requests per 2 s per IP on `GET /api/v5/market/books`; a minute's
         // budget of 40 cannot exceed that even if spent in one burst.
         budget_per_minute: 40,
+        // "40 requests per 2 seconds": a 429 (`50011`, no `Retry-After`) holds that long.
+        throttle_window: Duration::from_secs(2),
     },
     depth: DepthSpec {
         meaning: DepthMeaning::Window,
