@@ -121,8 +121,15 @@ async fn maintenance_notice_reconnects_before_the_close() {
     sim.faults().announce_maintenance(Exchange::Okx, grace);
     wait_all_live(&mut feed, Duration::from_secs(10), &markets).await;
     assert!(announced.elapsed() < grace, "live again before the close");
-    assert!(subscribes(&sim) > before, "subscribed again on a new connection");
-    assert_eq!(sim.open_connections(Exchange::Okx), 1, "the old connection was closed");
+    assert!(
+        subscribes(&sim) > before,
+        "subscribed again on a new connection"
+    );
+    assert_eq!(
+        sim.open_connections(Exchange::Okx),
+        1,
+        "the old connection was closed"
+    );
     for (e, s) in &markets {
         assert_book_matches_truth(&engine, &sim, *e, s, 400).await;
     }
@@ -290,8 +297,15 @@ async fn a_throttled_rest_order_book_is_retried_after_the_okx_window() {
     let t0 = Instant::now();
     wait_for(&mut feed, Duration::from_secs(15), "live again", live).await;
     let statuses: Vec<u16> = sim.rest_log().iter().map(|(_, s)| *s).collect();
-    assert_eq!(statuses, vec![429, 429, 200], "two refusals, then the order book");
-    assert!(t0.elapsed() >= Duration::from_secs(2), "held for the window");
+    assert_eq!(
+        statuses,
+        vec![429, 429, 200],
+        "two refusals, then the order book"
+    );
+    assert!(
+        t0.elapsed() >= Duration::from_secs(2),
+        "held for the window"
+    );
     assert_book_matches_truth(&engine, &sim, Exchange::Okx, &btc, 400).await;
     engine.shutdown().await;
     sim.stop();

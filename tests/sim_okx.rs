@@ -117,7 +117,10 @@ impl<W: Ws> Client<W> {
             }
             self.pump().await.unwrap();
         }
-        panic!("no matching control message in {max} frames: {:?}", self.controls);
+        panic!(
+            "no matching control message in {max} frames: {:?}",
+            self.controls
+        );
     }
 
     /// Pings and reads until the pong: everything sent before is then processed.
@@ -267,9 +270,10 @@ async fn control_messages_ping_unknown_instruments_and_request_limits() {
     )
     .await;
     // An unknown instrument is refused, typed and terminal for that symbol.
-    c.until_control(50, |m| {
-        matches!(m, Control::Rejected { symbol, .. } if symbol.as_str() == "DOGE-EUR")
-    })
+    c.until_control(
+        50,
+        |m| matches!(m, Control::Rejected { symbol, .. } if symbol.as_str() == "DOGE-EUR"),
+    )
     .await;
     // Not JSON, an unknown op, an unknown channel: typed errors with OKX's codes.
     send(&mut c.ws, "nope").await;
@@ -290,7 +294,15 @@ async fn control_messages_ping_unknown_instruments_and_request_limits() {
     let errors_60012 = |c: &Client<_>| {
         c.controls
             .iter()
-            .filter(|m| matches!(m, Control::Error { code: Some(60012), .. }))
+            .filter(|m| {
+                matches!(
+                    m,
+                    Control::Error {
+                        code: Some(60012),
+                        ..
+                    }
+                )
+            })
             .count()
     };
     while errors_60012(&c) < 2 {
@@ -344,7 +356,13 @@ async fn the_481st_request_in_an_hour_is_refused() {
         if t.contains(r#""event":"error""#) {
             let msgs = parse_frame(Exchange::Okx, &t).unwrap();
             assert!(
-                matches!(msgs.as_slice(), [Message::Control(Control::Error { code: Some(60014), .. })]),
+                matches!(
+                    msgs.as_slice(),
+                    [Message::Control(Control::Error {
+                        code: Some(60014),
+                        ..
+                    })]
+                ),
                 "{t}"
             );
             break;
@@ -418,7 +436,11 @@ async fn maintenance_notice_then_close_after_the_grace_period() {
     let mut new = connect(&sim.ws_base(Exchange::Okx)).await;
     let at = std::time::Instant::now();
     assert!(closes(&mut old, Duration::from_secs(2)).await);
-    assert!(at.elapsed() >= Duration::from_millis(300), "{:?}", at.elapsed());
+    assert!(
+        at.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        at.elapsed()
+    );
     send(&mut new, "ping").await;
     assert_eq!(text(&mut new).await, "pong");
     sim.stop();

@@ -211,7 +211,9 @@ pub fn ack(id: Option<&str>, event: &str, channel: &str, inst_id: &str, conn_id:
 pub fn error(id: Option<&str>, code: &str, msg: &str, conn_id: &str) -> String {
     let id = id.map(|i| format!("\"id\":\"{i}\",")).unwrap_or_default();
     let msg = serde_json::Value::String(msg.to_string());
-    format!("{{{id}\"event\":\"error\",\"code\":\"{code}\",\"msg\":{msg},\"connId\":\"{conn_id}\"}}")
+    format!(
+        "{{{id}\"event\":\"error\",\"code\":\"{code}\",\"msg\":{msg},\"connId\":\"{conn_id}\"}}"
+    )
 }
 
 /// The `60018` error for a channel or instrument that does not exist.

@@ -99,20 +99,21 @@ pub(crate) fn step(m: &mut SimMarket, ms: u64) -> Frames {
     }
     let n5 = super::BOOKS5_DEPTH;
     let cut = |v: &[(i64, u64)], n: usize| v[..n.min(v.len())].to_vec();
-    let books5 = (cut(&before.0, n5) != cut(&after.0, n5) || cut(&before.1, n5) != cut(&after.1, n5))
-        .then(|| {
-            super::top_levels(
-                &cfg,
-                "books5",
-                &m.wire,
-                &cut(&after.0, n5),
-                &cut(&after.1, n5),
-                seq.seq,
-                ms,
-            )
-        });
-    let bbo = (before.0.first() != after.0.first() || before.1.first() != after.1.first())
-        .then(|| {
+    let books5 = (cut(&before.0, n5) != cut(&after.0, n5)
+        || cut(&before.1, n5) != cut(&after.1, n5))
+    .then(|| {
+        super::top_levels(
+            &cfg,
+            "books5",
+            &m.wire,
+            &cut(&after.0, n5),
+            &cut(&after.1, n5),
+            seq.seq,
+            ms,
+        )
+    });
+    let bbo =
+        (before.0.first() != after.0.first() || before.1.first() != after.1.first()).then(|| {
             super::top_levels(
                 &cfg,
                 "bbo-tbt",
@@ -149,7 +150,10 @@ fn ticker_of(m: &SimMarket, ms: u64) -> Option<String> {
 
 /// A `books` snapshot of the top 400 of `m` (`prevSeqId` -1, `seqId` the last sent).
 pub(crate) fn snapshot(m: &SimMarket, legacy_checksum: bool, ms: u64) -> String {
-    let (bids, asks) = (top(&m.market, true, BOOK_DEPTH), top(&m.market, false, BOOK_DEPTH));
+    let (bids, asks) = (
+        top(&m.market, true, BOOK_DEPTH),
+        top(&m.market, false, BOOK_DEPTH),
+    );
     let sum = if legacy_checksum {
         super::checksum(m.cfg(), &bids, &asks)
     } else {
@@ -352,15 +356,14 @@ impl OkxSession {
             self.requests.pop_front();
         }
         if self.requests.len() >= super::REQUESTS_PER_HOUR {
-            return vec![super::error(
-                id,
-                "60014",
-                "Requests too frequent.",
-                &conn,
-            )];
+            return vec![super::error(id, "60014", "Requests too frequent.", &conn)];
         }
         self.requests.push_back(ms);
-        let Some(args) = v.get("args").and_then(Value::as_array).filter(|a| !a.is_empty()) else {
+        let Some(args) = v
+            .get("args")
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+        else {
             return invalid(id);
         };
         let subscribe = op == "subscribe";
