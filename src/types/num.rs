@@ -44,12 +44,68 @@ const MAX_MANTISSA: u128 = (1u128 << 96) - 1;
 /// exactly. The scale of the result is the number of decimals written (after applying an
 /// exponent), so `"0.10000000"` keeps scale 8.
 pub fn parse_decimal(text: &str) -> Result<Decimal, NumError> {
-    let (mantissa, scale) = parse_parts(text)?;
+    if let Some((m, scale)) = parse_plain(text.as_bytes()) {
+        return Ok(Decimal::from_parts(
+            m as u32,
+            (m >> 32) as u32,
+            0,
+            false,
+            scale,
+        ));
+    }
+    let (mantissa, scale) = parse_parts_general(text)?;
     Ok(Decimal::from_i128_with_scale(mantissa as i128, scale))
 }
 
 /// Parses into `(mantissa, scale)` with `value = mantissa / 10^scale`.
 pub(crate) fn parse_parts(text: &str) -> Result<(u128, u32), NumError> {
+    match parse_plain(text.as_bytes()) {
+        Some((m, scale)) => Ok((u128::from(m), scale)),
+        None => parse_parts_general(text),
+    }
+}
+
+/// The common case on the hot path: only ASCII digits and at most one `.`, at most 19
+/// digits (so the mantissa fits a `u64` without any overflow check). `None` for anything
+/// else (sign, exponent, more digits, a bad character, no digit), which
+/// [`parse_parts_general`] then parses or rejects with its typed error; on the texts this
+/// accepts both give the same `(mantissa, scale)` (tested).
+#[inline]
+fn parse_plain(bytes: &[u8]) -> Option<(u64, u32)> {
+    // 19 digits, plus one dot.
+    if bytes.is_empty() || bytes.len() > 20 {
+        return None;
+    }
+    let mut m: u64 = 0;
+    let mut dot = usize::MAX;
+    for (i, &c) in bytes.iter().enumerate() {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            m = m.wrapping_mul(10).wrapping_add(u64::from(d));
+        } else if c == b'.' && dot == usize::MAX {
+            dot = i;
+        } else {
+            return None;
+        }
+    }
+    let digits = if dot == usize::MAX {
+        bytes.len()
+    } else {
+        bytes.len() - 1
+    };
+    if digits == 0 || digits > 19 {
+        return None;
+    }
+    let scale = if dot == usize::MAX {
+        0
+    } else {
+        (bytes.len() - 1 - dot) as u32
+    };
+    Some((m, scale))
+}
+
+/// The full parser: signs, exponents, up to 96-bit mantissas, typed errors.
+fn parse_parts_general(text: &str) -> Result<(u128, u32), NumError> {
     let bytes = text.as_bytes();
     if bytes.is_empty() {
         return Err(NumError::Empty);
@@ -220,6 +276,47 @@ mod tests {
             Err(NumError::OutOfRange)
         );
         assert_eq!(parse_decimal("1e400"), Err(NumError::OutOfRange));
+    }
+
+    proptest::proptest! {
+        /// The plain fast path agrees with the general parser on every text it accepts,
+        /// and `parse_decimal` equals the general parse on any text.
+        #[test]
+        fn plain_fast_path_equals_the_general_parser(text in "[-+]?[0-9]{0,22}(\\.[0-9]{0,22})?([eE][-+]?[0-9]{1,2})?|[0-9.a]{0,24}") {
+            if let Some((m, s)) = parse_plain(text.as_bytes()) {
+                proptest::prop_assert_eq!(parse_parts_general(&text), Ok((u128::from(m), s)));
+            }
+            let general = parse_parts_general(&text)
+                .map(|(m, s)| Decimal::from_i128_with_scale(m as i128, s));
+            let fast = parse_decimal(&text);
+            proptest::prop_assert_eq!(&fast, &general);
+            if let (Ok(a), Ok(b)) = (fast, general) {
+                proptest::prop_assert_eq!(a.scale(), b.scale());
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_edges() {
+        for t in [
+            "9999999999999999999",
+            "0.000000000000000001",
+            "5.",
+            ".5",
+            "0",
+            "00.10",
+        ] {
+            assert!(parse_plain(t.as_bytes()).is_some(), "{t}");
+            assert_eq!(parse_parts(t), parse_parts_general(t), "{t}");
+        }
+        // 20 digits: left to the general parser (still exact).
+        assert_eq!(parse_plain(b"18446744073709551616"), None);
+        assert_eq!(
+            parse_parts("18446744073709551616"),
+            Ok((18446744073709551616u128, 0))
+        );
+        assert_eq!(parse_plain(b"."), None);
+        assert_eq!(parse_decimal("."), Err(NumError::Empty));
     }
 
     #[test]

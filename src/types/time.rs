@@ -56,21 +56,37 @@ impl Timestamp {
     /// Parses decimal seconds such as `1633998512.0633569` exactly (no floating point).
     /// Digits past the ninth decimal are truncated. Returns `None` on malformed input.
     pub fn parse_unix_seconds(text: &str) -> Option<Self> {
-        let (secs, frac) = match text.split_once('.') {
-            Some((s, f)) => (s, f),
-            None => (text, ""),
-        };
-        if secs.is_empty() || !secs.bytes().all(|b| b.is_ascii_digit()) {
+        // One pass: whole seconds (checked: an overflowing integer part is malformed),
+        // then up to nine decimals; later decimals only need to be digits.
+        let b = text.as_bytes();
+        let mut i = 0;
+        let mut secs: u64 = 0;
+        while i < b.len() && b[i] != b'.' {
+            let d = b[i].wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            secs = secs.checked_mul(10)?.checked_add(u64::from(d))?;
+            i += 1;
+        }
+        if i == 0 {
             return None;
         }
-        if !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let secs: u64 = secs.parse().ok()?;
         let mut nanos: u64 = 0;
-        for i in 0..9 {
-            let digit = frac.as_bytes().get(i).map_or(0, |b| u64::from(b - b'0'));
-            nanos = nanos * 10 + digit;
+        let mut place = 0;
+        for &c in b.get(i + 1..).unwrap_or(&[]) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            if place < 9 {
+                nanos = nanos * 10 + u64::from(d);
+                place += 1;
+            }
+        }
+        while place < 9 {
+            nanos *= 10;
+            place += 1;
         }
         Some(Timestamp(
             secs.checked_mul(1_000_000_000)?.checked_add(nanos)?,
@@ -157,6 +173,53 @@ mod tests {
         );
         assert!(Timestamp::parse_unix_seconds("12a.5").is_none());
         assert!(Timestamp::parse_unix_seconds("").is_none());
+        for bad in [
+            ".5",
+            "1.2.3",
+            "-1.5",
+            "+1",
+            "18446744073709551616.0",
+            "1.5e3",
+        ] {
+            assert!(Timestamp::parse_unix_seconds(bad).is_none(), "{bad}");
+        }
+        assert_eq!(
+            Timestamp::parse_unix_seconds("7.").map(|t| t.as_unix_nanos()),
+            Some(7_000_000_000)
+        );
+        // Digits past the ninth decimal are truncated, not rounded.
+        assert_eq!(
+            Timestamp::parse_unix_seconds("1.1234567899").map(|t| t.as_unix_nanos()),
+            Some(1_123_456_789)
+        );
+    }
+
+    /// The split-and-parse reading of the format (the previous implementation): the
+    /// one-pass parser must agree with it on any text.
+    fn by_split(text: &str) -> Option<u64> {
+        let (secs, frac) = text.split_once('.').unwrap_or((text, ""));
+        if secs.is_empty() || !secs.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        if !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let secs: u64 = secs.parse().ok()?;
+        let mut nanos = 0u64;
+        for i in 0..9 {
+            nanos = nanos * 10 + frac.as_bytes().get(i).map_or(0, |b| u64::from(b - b'0'));
+        }
+        secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_seconds_equal_split_and_parse(text in "[0-9]{0,21}(\\.[0-9.a]{0,12})?|[0-9.+-]{0,8}") {
+            proptest::prop_assert_eq!(
+                Timestamp::parse_unix_seconds(&text).map(|t| t.as_unix_nanos()),
+                by_split(&text)
+            );
+        }
     }
 
     #[test]
