@@ -334,6 +334,18 @@ impl OrderBook {
             .map(|(k, q)| Level::new(self.price_of(*k), *q))
     }
 
+    /// Asks, best first, as `(integer price key, quantity)` with the key in ticks of
+    /// `10^-price_scale()`: no `Decimal` is built for the price (checksums read these).
+    pub(crate) fn raw_asks(&self) -> impl Iterator<Item = (i64, &Decimal)> + '_ {
+        self.asks.iter().map(|(k, q)| (*k, q))
+    }
+
+    /// Bids, best first, as `(integer price key, quantity)` (see
+    /// [`raw_asks`](Self::raw_asks)).
+    pub(crate) fn raw_bids(&self) -> impl Iterator<Item = (i64, &Decimal)> + '_ {
+        self.bids.iter().rev().map(|(k, q)| (*k, q))
+    }
+
     /// The best `n` levels of each side.
     pub fn top(&self, n: usize) -> BookView {
         BookView {

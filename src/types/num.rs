@@ -226,13 +226,23 @@ pub fn scaled_integer(value: Decimal, scale: u32) -> Option<u128> {
     if m < 0 {
         return None;
     }
-    let m = m as u128;
-    let s = value.scale();
-    if s <= scale {
-        m.checked_mul(10u128.checked_pow(scale - s)?)
+    scaled_parts(m as u128, value.scale(), scale)
+}
+
+/// `mantissa / 10^from` written as an integer at `to` decimals, when exact: the mantissa
+/// itself when the scales agree (the common case: the venue's fixed decimals), otherwise
+/// multiplied or divided by the power of ten (`None` if that would drop a nonzero digit or
+/// overflow).
+#[inline]
+pub(crate) fn scaled_parts(mantissa: u128, from: u32, to: u32) -> Option<u128> {
+    if from == to {
+        return Some(mantissa);
+    }
+    if from < to {
+        mantissa.checked_mul(10u128.checked_pow(to - from)?)
     } else {
-        let div = 10u128.checked_pow(s - scale)?;
-        (m % div == 0).then(|| m / div)
+        let div = 10u128.checked_pow(from - to)?;
+        (mantissa % div == 0).then(|| mantissa / div)
     }
 }
 
