@@ -367,11 +367,16 @@ impl OrderBook {
     }
 
     /// The key of `price` at the current scale, if exact.
+    #[inline]
     fn key_exact(&self, price: Decimal) -> Option<i64> {
         let m = price.mantissa();
         let s = price.scale();
         if m < 0 {
             return None;
+        }
+        if s == self.scale {
+            // The common case (a venue's fixed decimals): the mantissa is the key.
+            return i64::try_from(m).ok();
         }
         let v = if s <= self.scale {
             m.checked_mul(POW10[(self.scale - s) as usize])?

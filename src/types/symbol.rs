@@ -330,7 +330,28 @@ impl Symbol {
 
     /// Reads a venue's own form back into a normalized symbol.
     pub fn from_venue(exchange: Exchange, wire: &str) -> Result<Symbol, SymbolError> {
-        exchange.spec().symbol.read(wire)
+        // A feed names the same few symbols frame after frame: the last one read on this
+        // thread is kept (the wire text inline, no allocation), and a hit skips the upper-
+        // casing, validation and quote search. Only successes are kept, so errors are always
+        // computed afresh; a hit returns exactly what the read gave for the same input.
+        thread_local! {
+            static LAST: std::cell::RefCell<Option<(Exchange, SmolStr, Symbol)>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        let hit = LAST.with(|last| match &*last.borrow() {
+            Some((e, w, sym)) if *e == exchange && w.as_str() == wire => Some(sym.clone()),
+            _ => None,
+        });
+        if let Some(sym) = hit {
+            return Ok(sym);
+        }
+        let read = exchange.spec().symbol.read(wire)?;
+        if wire.len() <= 23 {
+            LAST.with(|last| {
+                *last.borrow_mut() = Some((exchange, SmolStr::new(wire), read.clone()));
+            });
+        }
+        Ok(read)
     }
 }
 
@@ -381,6 +402,35 @@ impl FromStr for Symbol {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The per-thread last-symbol cache never changes an answer: the same wire text on
+    /// another venue, alternating texts, and errors right after a hit all read as the
+    /// uncached style does.
+    #[test]
+    fn from_venue_cache_answers_as_the_style_reads() {
+        let cases = [
+            (Exchange::Binance, "BTCUSDT"),
+            (Exchange::Binance, "BTCUSDT"),
+            (Exchange::Poloniex, "BTCUSDT"),
+            (Exchange::Binance, "ethusdt"),
+            (Exchange::Binance, "BTCXYZ"),
+            (Exchange::Kraken, "XBT/USD"),
+            (Exchange::Kraken, "XBT/USD"),
+            (Exchange::Binance, "XBT/USD"),
+            (Exchange::Poloniex, "BTC_USDT"),
+            (Exchange::Poloniex, "BTC_USDT"),
+            (Exchange::Kraken, "BTC_USDT"),
+        ];
+        for _ in 0..2 {
+            for (e, wire) in cases {
+                assert_eq!(
+                    Symbol::from_venue(e, wire),
+                    e.spec().symbol.read(wire),
+                    "{e}: {wire}"
+                );
+            }
+        }
+    }
 
     fn s(x: &str) -> Symbol {
         Symbol::parse(x).unwrap()
