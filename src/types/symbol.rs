@@ -330,25 +330,31 @@ impl Symbol {
 
     /// Reads a venue's own form back into a normalized symbol.
     pub fn from_venue(exchange: Exchange, wire: &str) -> Result<Symbol, SymbolError> {
-        // A feed names the same few symbols frame after frame: the last one read on this
-        // thread is kept (the wire text inline, no allocation), and a hit skips the upper-
+        // A feed names the same few symbols frame after frame: the last few read on this
+        // thread are kept (wire text inline, no allocation), and a hit skips the upper-
         // casing, validation and quote search. Only successes are kept, so errors are always
         // computed afresh; a hit returns exactly what the read gave for the same input.
+        const WAYS: usize = 4;
+        type Entry = Option<(Exchange, SmolStr, Symbol)>;
         thread_local! {
-            static LAST: std::cell::RefCell<Option<(Exchange, SmolStr, Symbol)>> =
-                const { std::cell::RefCell::new(None) };
+            static RECENT: std::cell::RefCell<([Entry; WAYS], usize)> =
+                const { std::cell::RefCell::new(([const { None }; WAYS], 0)) };
         }
-        let hit = LAST.with(|last| match &*last.borrow() {
-            Some((e, w, sym)) if *e == exchange && w.as_str() == wire => Some(sym.clone()),
-            _ => None,
+        let hit = RECENT.with(|recent| {
+            recent.borrow().0.iter().find_map(|entry| match entry {
+                Some((e, w, sym)) if *e == exchange && w.as_str() == wire => Some(sym.clone()),
+                _ => None,
+            })
         });
         if let Some(sym) = hit {
             return Ok(sym);
         }
         let read = exchange.spec().symbol.read(wire)?;
         if wire.len() <= 23 {
-            LAST.with(|last| {
-                *last.borrow_mut() = Some((exchange, SmolStr::new(wire), read.clone()));
+            RECENT.with(|recent| {
+                let (entries, next) = &mut *recent.borrow_mut();
+                entries[*next] = Some((exchange, SmolStr::new(wire), read.clone()));
+                *next = (*next + 1) % WAYS;
             });
         }
         Ok(read)
@@ -420,6 +426,11 @@ mod tests {
             (Exchange::Poloniex, "BTC_USDT"),
             (Exchange::Poloniex, "BTC_USDT"),
             (Exchange::Kraken, "BTC_USDT"),
+            (Exchange::Binance, "SOLUSDT"),
+            (Exchange::Binance, "XRPUSDT"),
+            (Exchange::Binance, "DOGEUSDT"),
+            (Exchange::Binance, "ADAUSDT"),
+            (Exchange::Binance, "BTCUSDT"),
         ];
         for _ in 0..2 {
             for (e, wire) in cases {
