@@ -220,6 +220,17 @@ pub fn format_fixed(value: Decimal, scale: u32) -> Option<String> {
     Some(v.to_string())
 }
 
+/// `10^0 ..= 10^19`, every power of ten a `u64` holds.
+const POW10_U64: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
 /// The integer `value * 10^scale` when exact, used by checksums that concatenate digits.
 pub fn scaled_integer(value: Decimal, scale: u32) -> Option<u128> {
     let m = value.mantissa();
@@ -237,6 +248,20 @@ pub fn scaled_integer(value: Decimal, scale: u32) -> Option<u128> {
 pub(crate) fn scaled_parts(mantissa: u128, from: u32, to: u32) -> Option<u128> {
     if from == to {
         return Some(mantissa);
+    }
+    if let (Ok(m), Some(&pow)) = (
+        u64::try_from(mantissa),
+        POW10_U64.get(from.abs_diff(to) as usize),
+    ) {
+        // Both fit 64 bits: no 128-bit multiply or division.
+        return if from < to {
+            match m.checked_mul(pow) {
+                Some(v) => Some(u128::from(v)),
+                None => Some(u128::from(m) * u128::from(pow)),
+            }
+        } else {
+            (m % pow == 0).then(|| u128::from(m / pow))
+        };
     }
     if from < to {
         mantissa.checked_mul(10u128.checked_pow(to - from)?)
@@ -302,6 +327,21 @@ mod tests {
             proptest::prop_assert_eq!(&fast, &general);
             if let (Ok(a), Ok(b)) = (fast, general) {
                 proptest::prop_assert_eq!(a.scale(), b.scale());
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The 64-bit shortcut of `scaled_parts` equals plain 128-bit arithmetic.
+        #[test]
+        fn scaled_parts_equals_u128_arithmetic(m in proptest::prelude::any::<u64>(), wide in 0u128..(1u128 << 96), from in 0u32..30, to in 0u32..30) {
+            for mantissa in [u128::from(m), wide, u128::from(m % 1000)] {
+                let expected = if from <= to {
+                    10u128.checked_pow(to - from).and_then(|p| mantissa.checked_mul(p))
+                } else {
+                    10u128.checked_pow(from - to).and_then(|p| (mantissa % p == 0).then(|| mantissa / p))
+                };
+                proptest::prop_assert_eq!(scaled_parts(mantissa, from, to), expected);
             }
         }
     }
