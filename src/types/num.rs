@@ -57,8 +57,10 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, NumError> {
     Ok(Decimal::from_i128_with_scale(mantissa as i128, scale))
 }
 
-/// Parses into `(mantissa, scale)` with `value = mantissa / 10^scale`.
-pub(crate) fn parse_parts(text: &str) -> Result<(u128, u32), NumError> {
+/// Parses into `(mantissa, scale)` with `value = mantissa / 10^scale` (what
+/// [`parse_decimal`] builds its `Decimal` from; the tests compare the paths through it).
+#[cfg(test)]
+fn parse_parts(text: &str) -> Result<(u128, u32), NumError> {
     match parse_plain(text.as_bytes()) {
         Some((m, scale)) => Ok((u128::from(m), scale)),
         None => parse_parts_general(text),

@@ -327,7 +327,93 @@ fn json_str(raw: &RawValue) -> Result<Cow<'_, str>, ParseErrorKind> {
     }
 }
 
+/// One element of a v1 data array read in a single pass: the channel id, a book payload
+/// dict, or a string (channel name, pair). Anything else (a trade's arrays, an escaped
+/// string, a negative or fractional id) fails, and the frame is read by the general path.
+enum V1Element<'a> {
+    Id,
+    Book(V1BookPayload<'a>),
+    Str(&'a str),
+}
+
+impl<'de> serde::Deserialize<'de> for V1Element<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ElementVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for ElementVisitor {
+            type Value = V1Element<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a channel id, a book payload or an unescaped string")
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(V1Element::Id)
+            }
+
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Self::Value, E> {
+                Ok(V1Element::Str(v))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(V1Element::Book)
+            }
+        }
+
+        deserializer.deserialize_any(ElementVisitor)
+    }
+}
+
+/// The v1 book frame read in one pass (the general path scans each payload twice: once as
+/// a raw value, once as the payload). `None` unless the frame is exactly
+/// `[id, payload dict…, "book…", pair]` with unescaped strings and the book reads without
+/// error; the general path then gives the answer (and the typed error). Where this
+/// succeeds, the general path reads the same payloads with the same derived struct and
+/// converts them with the same `V1Book`, so the result is the same (the
+/// capture tests replay every frame through both).
+fn v1_book_one_pass(frame: &str, received_at: Timestamp) -> Option<Message> {
+    let mut items: Vec<V1Element<'_>> = serde_json::from_str(frame).ok()?;
+    let (Some(V1Element::Str(pair)), Some(V1Element::Str(channel_name))) =
+        (items.pop(), items.pop())
+    else {
+        return None;
+    };
+    if !channel_name.starts_with("book") {
+        return None;
+    }
+    let mut items = items.into_iter();
+    if !matches!(items.next(), Some(V1Element::Id)) || items.len() == 0 {
+        return None;
+    }
+    let payloads = items.map(|item| match item {
+        V1Element::Book(p) => Some(p),
+        _ => None,
+    });
+    let mut book = V1Book::default();
+    for p in payloads {
+        book.add(p?).ok()?;
+    }
+    book.finish(pair, received_at).ok()
+}
+
 fn parse_v1_array(frame: &str, received_at: Timestamp) -> Result<Vec<Message>, ParseErrorKind> {
+    if let Some(message) = v1_book_one_pass(frame, received_at) {
+        return Ok(vec![message]);
+    }
+    parse_v1_array_general(frame, received_at)
+}
+
+fn parse_v1_array_general(
+    frame: &str,
+    received_at: Timestamp,
+) -> Result<Vec<Message>, ParseErrorKind> {
     let items: Vec<&RawValue> = from_json(frame)?;
     let [channel_id, payloads @ .., channel_name, pair] = items.as_slice() else {
         return Err(ParseErrorKind::Json(
@@ -374,62 +460,87 @@ fn v1_book(
     pair: &str,
     received_at: Timestamp,
 ) -> Result<Message, ParseErrorKind> {
-    let (mut bids, mut asks) = (Vec::new(), Vec::new());
-    let mut latest = None;
-    let mut checksum = None;
-    let mut snapshot = None;
+    let mut book = V1Book::default();
     for raw in payloads {
         // A payload is a JSON object; serde would also read a struct from an array
         // (`[[]]` as an empty snapshot), which no Kraken frame is.
         if !raw.get().trim_start().starts_with('{') {
             return Err(ParseErrorKind::Field("payload"));
         }
-        let p: V1BookPayload<'_> = from_json(raw.get())?;
+        book.add(from_json(raw.get())?)?;
+    }
+    book.finish(pair, received_at)
+}
+
+/// A v1 book message being read payload by payload (shared by the one-pass and the
+/// general path).
+#[derive(Default)]
+struct V1Book {
+    bids: Vec<Level>,
+    asks: Vec<Level>,
+    latest: Option<Timestamp>,
+    checksum: Option<u32>,
+    snapshot: Option<bool>,
+}
+
+impl V1Book {
+    fn add(&mut self, p: V1BookPayload<'_>) -> Result<(), ParseErrorKind> {
         let is_snapshot = p.snapshot_asks.is_some() || p.snapshot_bids.is_some();
         let is_update = p.asks.is_some() || p.bids.is_some() || p.checksum.is_some();
-        if is_snapshot == is_update || snapshot.is_some_and(|s| s != is_snapshot) {
+        if is_snapshot == is_update || self.snapshot.is_some_and(|s| s != is_snapshot) {
             // Empty dict, or snapshot and update keys mixed.
             return Err(ParseErrorKind::Field(if is_snapshot { "as" } else { "a" }));
         }
-        snapshot = Some(is_snapshot);
+        self.snapshot = Some(is_snapshot);
         if let Some(a) = p.snapshot_asks.as_deref() {
-            v1_levels("as", a, &mut asks, &mut latest)?;
+            v1_levels("as", a, &mut self.asks, &mut self.latest)?;
         }
         if let Some(b) = p.snapshot_bids.as_deref() {
-            v1_levels("bs", b, &mut bids, &mut latest)?;
+            v1_levels("bs", b, &mut self.bids, &mut self.latest)?;
         }
         if let Some(a) = p.asks.as_deref() {
-            v1_levels("a", a, &mut asks, &mut latest)?;
+            v1_levels("a", a, &mut self.asks, &mut self.latest)?;
         }
         if let Some(b) = p.bids.as_deref() {
-            v1_levels("b", b, &mut bids, &mut latest)?;
+            v1_levels("b", b, &mut self.bids, &mut self.latest)?;
         }
         if let Some(c) = p.checksum {
-            checksum = Some(c.parse::<u32>().map_err(|_| ParseErrorKind::Field("c"))?);
+            self.checksum = Some(c.parse::<u32>().map_err(|_| ParseErrorKind::Field("c"))?);
         }
+        Ok(())
     }
-    let meta = meta(pair, latest, received_at)?;
-    let seq = SeqIds::default();
-    Ok(Message::Market(if snapshot == Some(true) {
-        MarketEvent::Snapshot(BookSnapshot {
-            meta,
+
+    fn finish(self, pair: &str, received_at: Timestamp) -> Result<Message, ParseErrorKind> {
+        let V1Book {
             bids,
             asks,
-            seq,
-            checksum: None,
-        })
-    } else {
-        // Checksums are always on: an update without one could change a live book
-        // unverified, so it is a bad frame.
-        let checksum = Some(Checksum(checksum.ok_or(ParseErrorKind::Field("c"))?));
-        MarketEvent::Delta(BookDelta {
-            meta,
-            bids,
-            asks,
-            seq,
+            latest,
             checksum,
-        })
-    }))
+            snapshot,
+        } = self;
+        let meta = meta(pair, latest, received_at)?;
+        let seq = SeqIds::default();
+        Ok(Message::Market(if snapshot == Some(true) {
+            MarketEvent::Snapshot(BookSnapshot {
+                meta,
+                bids,
+                asks,
+                seq,
+                checksum: None,
+            })
+        } else {
+            // Checksums are always on: an update without one could change a live book
+            // unverified, so it is a bad frame.
+            let checksum = Some(Checksum(checksum.ok_or(ParseErrorKind::Field("c"))?));
+            MarketEvent::Delta(BookDelta {
+                meta,
+                bids,
+                asks,
+                seq,
+                checksum,
+            })
+        }))
+    }
 }
 
 fn v1_trades(
@@ -537,6 +648,57 @@ mod tests {
     }
 
     // ----- v1, frames from the captures -----
+
+    /// The one-pass v1 book reading equals the general path on every frame of the three
+    /// Kraken captures, and on each frame cut short or with a byte changed (where the
+    /// one-pass path must give way, never answer differently); it is taken on every book
+    /// frame of the captures.
+    #[test]
+    fn v1_one_pass_equals_the_general_path_on_the_captures() {
+        let captures = [
+            include_str!("../../../tests/fixtures/kraken/KRAKEN.ws.48.0"),
+            include_str!("../../../tests/fixtures/kraken/KRAKEN.ws.49.0"),
+            BOOK_CAPTURE,
+        ];
+        let mut taken = 0;
+        let mut books = 0;
+        for capture in captures {
+            let frames = capture
+                .lines()
+                .filter_map(|l| l.split_once(": ").map(|(_, f)| f))
+                .filter(|f| f.starts_with('['));
+            for frame in frames {
+                let general = parse_v1_array_general(frame, T);
+                if let Some(fast) = v1_book_one_pass(frame, T) {
+                    taken += 1;
+                    assert_eq!(Ok(vec![fast]), general, "{frame}");
+                }
+                if frame.contains("\"book-") {
+                    books += 1;
+                }
+                // Damaged copies: cut at a few places, one byte replaced.
+                let b = frame.as_bytes();
+                for cut in [b.len() / 3, b.len() / 2, b.len() - 1] {
+                    if let Ok(text) = std::str::from_utf8(&b[..cut]) {
+                        assert_eq!(parse_v1_array(text, T), parse_v1_array_general(text, T));
+                    }
+                    for with in [b'x', b'"', b'-', b'[', b'9'] {
+                        let mut changed = b.to_vec();
+                        changed[cut] = with;
+                        if let Ok(text) = std::str::from_utf8(&changed) {
+                            assert_eq!(
+                                parse_v1_array(text, T),
+                                parse_v1_array_general(text, T),
+                                "{text}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(books > 100, "{books}");
+        assert_eq!(taken, books);
+    }
 
     #[test]
     fn v1_snapshot_from_the_capture() {
