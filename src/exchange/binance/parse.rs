@@ -1,6 +1,6 @@
 //! Binance frame parsing: one text frame → normalized [`Message`]s.
 
-use super::wire::{BookTicker, DepthSnapshot, DepthUpdate, Peek, TradeEvent};
+use super::wire::{BookTicker, DepthSnapshot, DepthUpdate, DepthUpdateParsed, Peek, TradeEvent};
 use crate::exchange::fields::{dec, json_err, levels, unix_millis};
 use crate::exchange::{Control, Message, ParseError, ParseErrorKind};
 use crate::types::{
@@ -103,6 +103,45 @@ fn split_envelope(frame: &str) -> Option<(&str, &str)> {
     Some((stream, data))
 }
 
+/// A `depthUpdate` read with its levels parsed during the JSON pass ([`DepthUpdateParsed`]).
+/// `None` on any error: the general reading then gives the answer and its typed error.
+/// Where this succeeds the general reading gives the same delta (same derived fields, the
+/// same decimal parser; tested on the captures).
+fn diff_one_pass(exchange: Exchange, data: &str, received_at: Timestamp) -> Option<BookDelta> {
+    let w: DepthUpdateParsed<'_> = serde_json::from_str(data).ok()?;
+    Some(BookDelta {
+        meta: meta(exchange, w.symbol, Some(w.event_time), received_at).ok()?,
+        bids: w.bids.0,
+        asks: w.asks.0,
+        seq: SeqIds {
+            first_id: Some(w.first_id),
+            last_id: Some(w.last_id),
+            prev_id: w.prev_id,
+        },
+        checksum: None,
+    })
+}
+
+/// A `depthUpdate` read through [`DepthUpdate`]: every shape and typed error.
+fn diff_general(
+    exchange: Exchange,
+    data: &str,
+    received_at: Timestamp,
+) -> Result<BookDelta, ParseErrorKind> {
+    let w: DepthUpdate<'_> = serde_json::from_str(data).map_err(json_err)?;
+    Ok(BookDelta {
+        meta: meta(exchange, w.symbol, Some(w.event_time), received_at)?,
+        bids: levels("b", &w.bids)?,
+        asks: levels("a", &w.asks)?,
+        seq: SeqIds {
+            first_id: Some(w.first_id),
+            last_id: Some(w.last_id),
+            prev_id: w.prev_id,
+        },
+        checksum: None,
+    })
+}
+
 fn parse_payload(
     exchange: Exchange,
     kind: Kind,
@@ -111,20 +150,10 @@ fn parse_payload(
     received_at: Timestamp,
 ) -> Result<Vec<Message>, ParseErrorKind> {
     let event = match kind {
-        Kind::Diff => {
-            let w: DepthUpdate<'_> = serde_json::from_str(data).map_err(json_err)?;
-            MarketEvent::Delta(BookDelta {
-                meta: meta(exchange, w.symbol, Some(w.event_time), received_at)?,
-                bids: levels("b", &w.bids)?,
-                asks: levels("a", &w.asks)?,
-                seq: SeqIds {
-                    first_id: Some(w.first_id),
-                    last_id: Some(w.last_id),
-                    prev_id: w.prev_id,
-                },
-                checksum: None,
-            })
-        }
+        Kind::Diff => MarketEvent::Delta(match diff_one_pass(exchange, data, received_at) {
+            Some(delta) => delta,
+            None => diff_general(exchange, data, received_at)?,
+        }),
         Kind::Partial => {
             // Partial depth has no symbol field; the stream name carries it.
             let name = stream.and_then(|s| s.split('@').next()).unwrap_or_default();
@@ -272,6 +301,61 @@ mod tests {
     use std::str::FromStr;
 
     const T: Timestamp = Timestamp::from_unix_millis(7);
+
+    /// The one-pass `depthUpdate` reading equals the general one on every diff frame of
+    /// both Binance captures (spot and USD-M), and on cut or byte-changed copies of each
+    /// (where it must give way, never answer differently); it is taken on every intact
+    /// diff frame.
+    #[test]
+    fn diff_one_pass_equals_the_general_reading_on_the_captures() {
+        let captures = [
+            (
+                Exchange::Binance,
+                include_str!("../../../tests/fixtures/binance/BINANCE.ws.1.0"),
+            ),
+            (
+                Exchange::BinanceUsdM,
+                include_str!("../../../tests/fixtures/binance/BINANCE_FUTURES.ws.1.0"),
+            ),
+        ];
+        let mut diffs = 0;
+        for (exchange, capture) in captures {
+            for line in capture.lines() {
+                let Some((_, frame)) = line.split_once(": ") else {
+                    continue;
+                };
+                let Some((stream, data)) = split_envelope(frame) else {
+                    continue;
+                };
+                if kind_of(stream) != Kind::Diff {
+                    continue;
+                }
+                diffs += 1;
+                let fast = diff_one_pass(exchange, data, T).expect("intact frame: fast path");
+                assert_eq!(Ok(fast), diff_general(exchange, data, T), "{data}");
+                let b = data.as_bytes();
+                for cut in [b.len() / 4, b.len() / 2, b.len() * 3 / 4, b.len() - 2] {
+                    for with in [b'x', b'"', b'-', b'[', b'9', b'.', b'e'] {
+                        let mut changed = b.to_vec();
+                        changed[cut] = with;
+                        let Ok(text) = std::str::from_utf8(&changed) else {
+                            continue;
+                        };
+                        if let Some(fast) = diff_one_pass(exchange, text, T) {
+                            assert_eq!(Ok(fast), diff_general(exchange, text, T), "{text}");
+                        }
+                    }
+                    if let Some(fast) = std::str::from_utf8(&b[..cut])
+                        .ok()
+                        .and_then(|t| diff_one_pass(exchange, t, T))
+                    {
+                        panic!("a cut frame read as {fast:?}");
+                    }
+                }
+            }
+        }
+        assert!(diffs > 100, "{diffs}");
+    }
 
     fn one(frame: &str) -> MarketEvent {
         match parse(Exchange::Binance, frame, T).unwrap().pop() {

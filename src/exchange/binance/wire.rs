@@ -37,6 +37,26 @@ pub struct DepthUpdate<'a> {
     pub asks: Vec<WireLevel<'a>>,
 }
 
+/// [`DepthUpdate`] with its levels parsed while the JSON is read (the fast path of
+/// `parse`; any error there falls back to [`DepthUpdate`]). Same fields and names.
+#[derive(Debug, Deserialize)]
+pub(crate) struct DepthUpdateParsed<'a> {
+    #[serde(rename = "E")]
+    pub event_time: u64,
+    #[serde(rename = "s", borrow)]
+    pub symbol: &'a str,
+    #[serde(rename = "U")]
+    pub first_id: u64,
+    #[serde(rename = "u")]
+    pub last_id: u64,
+    #[serde(rename = "pu", default)]
+    pub prev_id: Option<u64>,
+    #[serde(rename = "b")]
+    pub bids: crate::exchange::fields::ParsedLevels,
+    #[serde(rename = "a")]
+    pub asks: crate::exchange::fields::ParsedLevels,
+}
+
 /// REST `GET /api/v3/depth` (and `/fapi/v1/depth`) body, and the partial-depth stream payload.
 #[derive(Debug, Deserialize)]
 pub struct DepthSnapshot<'a> {
