@@ -362,8 +362,17 @@ impl OrderBook {
         view.asks.extend(self.asks().take(n));
     }
 
+    #[inline]
     fn price_of(&self, key: i64) -> Decimal {
-        Decimal::new(key, self.scale)
+        if key >= 0 {
+            // Keys are never negative and the scale is at most MAX_PRICE_SCALE: the parts
+            // are the key's two 32-bit halves (what `Decimal::new` computes, without its
+            // checks).
+            let k = key as u64;
+            Decimal::from_parts(k as u32, (k >> 32) as u32, 0, false, self.scale)
+        } else {
+            Decimal::new(key, self.scale)
+        }
     }
 
     /// The key of `price` at the current scale, if exact.
@@ -548,6 +557,23 @@ mod tests {
         // A snapshot starts a fresh window.
         b.apply_snapshot(&[l("8", "1")], &[]).unwrap();
         assert_eq!(b.window_edge(Side::Bid), None);
+    }
+
+    #[test]
+    fn prices_rebuilt_from_keys_equal_decimal_new() {
+        let mut b = OrderBook::new();
+        for (key, scale) in [
+            (0i64, 0u32),
+            (1, 18),
+            (i64::MAX, 18),
+            (u32::MAX as i64 + 1, 3),
+            (123456789, 8),
+        ] {
+            b.scale = scale;
+            let p = b.price_of(key);
+            assert_eq!(p, Decimal::new(key, scale));
+            assert_eq!((p.mantissa(), p.scale()), (i128::from(key), scale));
+        }
     }
 
     #[test]

@@ -23,6 +23,31 @@ fn kind_of(stream: &str) -> Kind {
     if stream == "!serverShutdown" {
         return Kind::Shutdown;
     }
+    // Byte search (stream names are short ASCII): the text between the first and the
+    // second `@`, or to the end.
+    let b = stream.as_bytes();
+    let base = match b.iter().position(|&c| c == b'@') {
+        Some(at) => {
+            let rest = &b[at + 1..];
+            let end = rest.iter().position(|&c| c == b'@').unwrap_or(rest.len());
+            &rest[..end]
+        }
+        None => b"",
+    };
+    match base {
+        b"depth" => Kind::Diff,
+        b"depth5" | b"depth10" | b"depth20" => Kind::Partial,
+        b"bookTicker" => Kind::BookTicker,
+        b"trade" | b"aggTrade" => Kind::Trade,
+        _ => Kind::Unsupported,
+    }
+}
+
+#[cfg(test)]
+fn kind_of_by_split(stream: &str) -> Kind {
+    if stream == "!serverShutdown" {
+        return Kind::Shutdown;
+    }
     let channel = stream.split_once('@').map_or("", |(_, c)| c);
     let base = channel.split('@').next().unwrap_or("");
     match base {
@@ -301,6 +326,32 @@ mod tests {
     use std::str::FromStr;
 
     const T: Timestamp = Timestamp::from_unix_millis(7);
+
+    #[test]
+    fn kind_of_reads_as_split_does() {
+        for stream in [
+            "btcusdt@depth",
+            "btcusdt@depth@100ms",
+            "btcusdt@depth5@100ms",
+            "btcusdt@depth10",
+            "btcusdt@depth20@1000ms",
+            "btcusdt@bookTicker",
+            "btcusdt@trade",
+            "btcusdt@aggTrade",
+            "btcusdt@kline_1m",
+            "!serverShutdown",
+            "depth",
+            "@depth",
+            "x@@depth",
+            "x@depth@",
+            "",
+            "@",
+            "x@trade@depth",
+            "é@depth",
+        ] {
+            assert_eq!(kind_of(stream), kind_of_by_split(stream), "{stream}");
+        }
+    }
 
     /// The one-pass `depthUpdate` reading equals the general one on every diff frame of
     /// both Binance captures (spot and USD-M), and on cut or byte-changed copies of each
