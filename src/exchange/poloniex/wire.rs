@@ -75,6 +75,44 @@ pub struct BookEntry<'a> {
     pub ts: Option<u64>,
 }
 
+/// A `book_lv2` frame read in one pass (the fast path of `parse`): the [`Envelope`] fields
+/// with the same types where the general path reads them (`symbols`, `message`), the channel
+/// a plain string and `data` read straight into entries whose levels are parsed during the
+/// JSON pass. Any error (another channel, another shape) falls back to [`Envelope`].
+#[derive(Debug, Deserialize)]
+pub(crate) struct BookFrame<'a> {
+    #[serde(borrow, default)]
+    pub event: Option<&'a str>,
+    #[serde(borrow)]
+    pub channel: &'a str,
+    #[serde(borrow, default)]
+    pub action: Option<&'a str>,
+    #[serde(borrow)]
+    pub data: Vec<BookEntryParsed<'a>>,
+    #[serde(borrow, default)]
+    #[allow(dead_code)]
+    pub symbols: Option<Vec<&'a str>>,
+    #[serde(borrow, default)]
+    #[allow(dead_code)]
+    pub message: Option<Cow<'a, str>>,
+}
+
+/// [`BookEntry`] with its levels parsed while the JSON is read. Same fields and names.
+#[derive(Debug, Deserialize)]
+pub(crate) struct BookEntryParsed<'a> {
+    #[serde(borrow)]
+    pub symbol: &'a str,
+    #[serde(rename = "createTime", default)]
+    pub create_time: Option<u64>,
+    pub asks: crate::exchange::fields::ParsedLevels,
+    pub bids: crate::exchange::fields::ParsedLevels,
+    #[serde(rename = "lastId", default)]
+    pub last_id: Option<u64>,
+    pub id: u64,
+    #[serde(default)]
+    pub ts: Option<u64>,
+}
+
 /// One element of a `trades` message (§4.4). `amount` (the quote notional) is deliberately
 /// not read: the base size is `quantity`.
 #[derive(Debug, Deserialize)]
