@@ -6,7 +6,11 @@
 //! cargo run --release --example capture_bench                      # 3 s per capture
 //! cargo run --release --example capture_bench -- --seconds 10 --only kraken-v1-book1000 --view bbo
 //! cargo run --release --example capture_bench -- --quick           # one short pass each (CI)
+//! cargo run --release --example capture_bench -- --ws F.ws.1.0 --http F.http.0.0 --name synth-140
 //! ```
+//!
+//! `--ws`/`--http` replay another capture file in the same format instead of the fixtures
+//! (the synthetic Binance streams of `bench/`, shared byte for byte with the peer harnesses).
 //!
 //! Only frames that applied a book update are on the clock (`frames_per_s`); frames that
 //! applied a snapshot (in-stream or a Binance REST snapshot delivered before them) are timed
@@ -49,6 +53,15 @@ struct Args {
     /// What is read off the book after each update.
     #[arg(long, value_enum, default_value_t = View::Top10)]
     view: View,
+    /// Replay this `*.ws.*` capture instead of the fixtures.
+    #[arg(long)]
+    ws: Option<String>,
+    /// Its REST snapshots (`*.http.*`), with `--ws`.
+    #[arg(long, requires = "ws")]
+    http: Option<String>,
+    /// The name printed for the `--ws` capture.
+    #[arg(long, default_value = "custom", requires = "ws")]
+    name: String,
 }
 
 struct Capture {
@@ -252,6 +265,25 @@ fn main() -> ExitCode {
     } else {
         Duration::from_secs_f64(args.seconds.max(0.0))
     };
+    if let Some(ws) = args.ws {
+        // Leaked once: the same `&'static str` shape as the fixture table.
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let c = Capture {
+            name: leak(args.name),
+            ws: leak(ws),
+            http: args.http.map(leak),
+        };
+        return match run(&c, budget, args.view) {
+            Ok(line) => {
+                println!("{line}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut failed = false;
     for c in &CAPTURES {
         if !args.only.is_empty() && !args.only.iter().any(|n| n == c.name) {

@@ -127,7 +127,7 @@ struct Book {
 
 impl Book {
     fn index(&self, p: u64) -> Option<usize> {
-        if p < self.base || p % self.tick != 0 {
+        if p < self.base || !p.is_multiple_of(self.tick) {
             return None;
         }
         let i = ((p - self.base) / self.tick) as usize;
