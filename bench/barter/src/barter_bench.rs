@@ -177,3 +177,19 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spot_sequence_rules_and_book() {
+        mf_peer_bench::check_test_pass(&mut Barter {
+            symbols: Vec::new(),
+            transformer: None,
+            books: Vec::new(),
+            top10: true,
+            view: Vec::new(),
+        });
+    }
+}

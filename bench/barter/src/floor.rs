@@ -324,3 +324,24 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_point_scan() {
+        assert_eq!(fixed(br#""0.35130000""#, 0), Some((35_130_000, 12)));
+        assert_eq!(fixed(br#""6.251""#, 0), Some((625_100_000, 7)));
+        assert_eq!(fixed(br#""120""#, 0), Some((12_000_000_000, 5)));
+        assert_eq!(fixed(br#""1e5""#, 0), None);
+    }
+
+    #[test]
+    fn spot_sequence_rules_and_book() {
+        mf_peer_bench::check_test_pass(&mut Floor {
+            books: Vec::new(),
+            top10: true,
+        });
+    }
+}

@@ -182,3 +182,50 @@ fn main() -> std::process::ExitCode {
     }
     std::process::ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Same seed, same bytes: both sides of a comparison and every re-run read one stream.
+    #[test]
+    fn deterministic_and_in_sequence() {
+        let dirs = [0, 1].map(|i| {
+            let d = std::env::temp_dir().join(format!("mf-gen-test-{}-{i}", std::process::id()));
+            std::fs::create_dir_all(&d).unwrap();
+            generate(140, 11, d.to_str().unwrap()).unwrap();
+            d
+        });
+        let read = |d: &std::path::Path, f: &str| std::fs::read(d.join(f)).unwrap();
+        for f in [
+            "synth-140.ws.1.0",
+            "synth-140.http.0.0",
+            "synth-140.ws.1.0.expect",
+        ] {
+            assert_eq!(read(&dirs[0], f), read(&dirs[1], f), "{f}");
+        }
+        // U = previous u + 1 on every frame after the first; the first straddles id + 1.
+        let ws = String::from_utf8(read(&dirs[0], "synth-140.ws.1.0")).unwrap();
+        let mut prev: Option<u64> = None;
+        for line in ws.lines().skip(1) {
+            let num = |k: &str| -> u64 {
+                let at = line.find(k).unwrap() + k.len();
+                line[at..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+                    .parse()
+                    .unwrap()
+            };
+            let (first, last) = (num("\"U\":"), num("\"u\":"));
+            match prev {
+                None => assert!(first <= FIRST_ID + 1 && last >= FIRST_ID + 1),
+                Some(p) => assert_eq!(first, p + 1),
+            }
+            prev = Some(last);
+        }
+        for d in dirs {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
