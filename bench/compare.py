@@ -40,6 +40,7 @@ CAPTURE_ROWS = [
     ('binance-spot', 'binance_spot_depth'),
     ('binance-usdm', 'binance_usdm_depth'),
     ('poloniex-v3', 'poloniex_v3_book_lv2'),
+    ('okx-v5-books', 'okx_books400_cs_on'),
 ]
 SYNTH = ['synth-140', 'synth-1300', 'synth-3500']
 
