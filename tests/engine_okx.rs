@@ -24,6 +24,33 @@ fn markets(names: &[&str]) -> Vec<(Exchange, Symbol)> {
     names.iter().map(|n| (Exchange::Okx, sym(n))).collect()
 }
 
+/// A simulator with BTC-USDT on OKX, an engine, and a status feed of that book, live.
+async fn one_live_book() -> (Simulator, marketfeed::Engine, marketfeed::Feed, Symbol) {
+    let sim = start(|c| c, &["BTC-USDT"]).await;
+    let engine = engine(&sim);
+    let btc = sym("BTC-USDT");
+    let mut feed = engine
+        .subscribe(
+            Subscription::new()
+                .market(Exchange::Okx, btc.clone())
+                .kind(StreamKind::Status),
+        )
+        .await
+        .unwrap();
+    wait_live(&mut feed, &btc, Duration::from_secs(10)).await;
+    (sim, engine, feed, btc)
+}
+
+/// Receives until the OKX book of `symbol` reports `Live`.
+async fn wait_live(feed: &mut marketfeed::Feed, symbol: &Symbol, timeout: Duration) {
+    wait_for(feed, timeout, "live", |e| {
+        is_status(e, Exchange::Okx, Some(symbol), |s| {
+            *s == marketfeed::FeedStatus::Live
+        })
+    })
+    .await;
+}
+
 /// Every book of `names` live, equal to the truth at the engine's `seqId` while the market
 /// moves, and to the current truth (ids included) once paused.
 async fn books_equal_truth(sim: &Simulator, names: &[&str]) {
@@ -229,23 +256,7 @@ async fn connection_attempts_stay_under_three_a_second() {
 /// request per gap, no unsubscribe or subscribe (none of the 480 requests an hour spent).
 #[actix_rt::test]
 async fn a_gap_costs_one_rest_request_and_no_resubscribe() {
-    let sim = start(|c| c, &["BTC-USDT"]).await;
-    let engine = engine(&sim);
-    let btc = sym("BTC-USDT");
-    let mut feed = engine
-        .subscribe(
-            Subscription::new()
-                .market(Exchange::Okx, btc.clone())
-                .kind(StreamKind::Status),
-        )
-        .await
-        .unwrap();
-    let live = |e: &marketfeed::FeedEvent| {
-        is_status(e, Exchange::Okx, Some(&btc), |s| {
-            *s == marketfeed::FeedStatus::Live
-        })
-    };
-    wait_for(&mut feed, Duration::from_secs(10), "live", live).await;
+    let (sim, engine, mut feed, btc) = one_live_book().await;
     // The in-stream snapshot after the subscribe: no REST request.
     assert_eq!(sim.rest_log().len(), 0);
     let requests = sim.client_messages(Exchange::Okx).len();
@@ -257,7 +268,7 @@ async fn a_gap_costs_one_rest_request_and_no_resubscribe() {
             })
         })
         .await;
-        wait_for(&mut feed, Duration::from_secs(10), "live again", live).await;
+        wait_live(&mut feed, &btc, Duration::from_secs(10)).await;
         assert_eq!(sim.rest_log().len(), gap, "one REST order book per gap");
     }
     let sent = sim.client_messages(Exchange::Okx);
@@ -275,27 +286,11 @@ async fn a_gap_costs_one_rest_request_and_no_resubscribe() {
 /// book holds its snapshots for OKX's 2 s window (not Binance's minute) and is live again.
 #[actix_rt::test]
 async fn a_throttled_rest_order_book_is_retried_after_the_okx_window() {
-    let sim = start(|c| c, &["BTC-USDT"]).await;
-    let engine = engine(&sim);
-    let btc = sym("BTC-USDT");
-    let mut feed = engine
-        .subscribe(
-            Subscription::new()
-                .market(Exchange::Okx, btc.clone())
-                .kind(StreamKind::Status),
-        )
-        .await
-        .unwrap();
-    let live = |e: &marketfeed::FeedEvent| {
-        is_status(e, Exchange::Okx, Some(&btc), |s| {
-            *s == marketfeed::FeedStatus::Live
-        })
-    };
-    wait_for(&mut feed, Duration::from_secs(10), "live", live).await;
+    let (sim, engine, mut feed, btc) = one_live_book().await;
     sim.faults().throttle_rest(2);
     sim.faults().skip_update(Exchange::Okx, &btc);
     let t0 = Instant::now();
-    wait_for(&mut feed, Duration::from_secs(15), "live again", live).await;
+    wait_live(&mut feed, &btc, Duration::from_secs(15)).await;
     let statuses: Vec<u16> = sim.rest_log().iter().map(|(_, s)| *s).collect();
     assert_eq!(
         statuses,

@@ -446,9 +446,9 @@ async fn maintenance_notice_then_close_after_the_grace_period() {
     sim.stop();
 }
 
-/// Without the WebSocket snapshot (the 2026 procedure), the REST order book carries the
-/// `seqId` the stream chains from: buffered updates after it apply, and the book equals the
-/// truth at the same `seqId`.
+/// Without the WebSocket snapshot (the 2026 procedure) a subscribe brings updates only, and
+/// the REST order book carries a `seqId` at which it equals the truth; unknown instruments
+/// and sizes over 400 get OKX's own error codes.
 #[actix_rt::test]
 async fn rest_order_book_carries_the_seq_id_the_stream_chains_from() {
     let sim = Simulator::start(SimConfig {
@@ -469,16 +469,21 @@ async fn rest_order_book_carries_the_seq_id_the_stream_chains_from() {
         }
     }
     let rest = sim.rest_base(Exchange::Okx).unwrap();
-    let url = format!("{rest}/api/v5/market/books?instId=BTC-USDT&sz=400&source=0");
-    let body = awc::Client::new()
-        .get(url.as_str())
-        .send()
-        .await
-        .unwrap()
-        .body()
-        .await
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let get = |query: &str| {
+        let url = format!("{rest}/api/v5/market/books?{query}");
+        async move {
+            let body = awc::Client::new()
+                .get(url.as_str())
+                .send()
+                .await
+                .unwrap()
+                .body()
+                .await
+                .unwrap();
+            serde_json::from_slice::<serde_json::Value>(&body).unwrap()
+        }
+    };
+    let v = get("instId=BTC-USDT&sz=400&source=0").await;
     assert_eq!(v["code"], "0", "{v}");
     let seq = v["data"][0]["seqId"].as_u64().unwrap();
     let truth = sim.truth_at(Exchange::Okx, &btc(), seq).unwrap().top(400);
@@ -488,17 +493,7 @@ async fn rest_order_book_carries_the_seq_id_the_stream_chains_from() {
         assert_eq!(level[0].as_str().unwrap().parse::<Decimal>().unwrap(), *p);
         assert_eq!(level[1].as_str().unwrap().parse::<Decimal>().unwrap(), *q);
     }
-    // Unknown instruments and bad sizes are OKX's own errors.
-    let bad = format!("{rest}/api/v5/market/books?instId=DOGE-EUR");
-    let body = awc::Client::new()
-        .get(bad.as_str())
-        .send()
-        .await
-        .unwrap()
-        .body()
-        .await
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(v["code"], "51001", "{v}");
+    assert_eq!(get("instId=DOGE-EUR").await["code"], "51001");
+    assert_eq!(get("instId=BTC-USDT&sz=401").await["code"], "51000");
     sim.stop();
 }
