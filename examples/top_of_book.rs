@@ -1,9 +1,9 @@
-//! Live top of book for BTC-USDT on Binance, Kraken and Poloniex.
+//! Live top of book for BTC-USDT on Binance, Kraken, Poloniex and OKX.
 //!
 //! ```text
 //! cargo run --release --example top_of_book                      # built-in simulator (offline)
 //! cargo run --release --example top_of_book -- --seconds 30
-//! cargo run --release --example top_of_book -- --live binance:BTC-USDT kraken:BTC/USD poloniex:BTC_USDT
+//! cargo run --release --example top_of_book -- --live binance:BTC-USDT kraken:BTC/USD poloniex:BTC_USDT okx:BTC-USDT-SWAP
 //! # production URLs against the TLS simulator (`cargo run --example simulator -- --tls --port 9443`):
 //! cargo run --release --example top_of_book -- --seconds 5 --root-cert CA.pem \
 //!     --resolve stream.binance.com:9443:127.0.0.1:9443 --resolve api.binance.com:443:127.0.0.1:9443 \
@@ -118,9 +118,14 @@ async fn main() -> ExitCode {
         builder = builder.endpoints(s.endpoints());
         sim = Some(s);
         let btc = Symbol::parse("BTC-USDT").expect("valid symbol");
-        [Exchange::Binance, Exchange::Kraken, Exchange::Poloniex]
-            .map(|e| Market::new(e, btc.clone()))
-            .to_vec()
+        [
+            Exchange::Binance,
+            Exchange::Kraken,
+            Exchange::Poloniex,
+            Exchange::Okx,
+        ]
+        .map(|e| Market::new(e, btc.clone()))
+        .to_vec()
     } else {
         println!(
             "Connecting to the real exchanges: {:?}",
