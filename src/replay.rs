@@ -233,7 +233,12 @@ fn subscribed_depth(body: &str) -> Option<usize> {
 pub struct Replayer {
     exchange: Exchange,
     depth: Option<usize>,
-    trackers: HashMap<Symbol, BookTracker>,
+    /// The books, in the order first seen; `index` finds one by symbol, and `last` is the
+    /// one the previous message went to (most frames are for the same book as the one
+    /// before, so they skip the hash lookup).
+    trackers: Vec<BookTracker>,
+    index: HashMap<Symbol, usize>,
+    last: usize,
     precisions: HashMap<Symbol, (u32, u32)>,
     snapshots: HashMap<Symbol, VecDeque<(Timestamp, String)>>,
     wants_snapshot: HashMap<Symbol, bool>,
@@ -256,7 +261,9 @@ impl Replayer {
         Ok(Replayer {
             exchange,
             depth: options.book_depth,
-            trackers: HashMap::new(),
+            trackers: Vec::new(),
+            index: HashMap::new(),
+            last: 0,
             precisions: HashMap::new(),
             snapshots: HashMap::new(),
             wants_snapshot: HashMap::new(),
@@ -304,7 +311,7 @@ impl Replayer {
         self.deliver_due_snapshots(Timestamp::from_unix_nanos(u64::MAX), sink);
         let mut unsynced: Vec<String> = self
             .trackers
-            .values()
+            .iter()
             .filter(|t| !matches!(t.state(), exchange::SyncState::Live))
             .map(|t| t.symbol().to_string())
             .collect();
@@ -343,20 +350,35 @@ impl Replayer {
         }
     }
 
-    fn tracker(&mut self, symbol: &Symbol) -> &mut BookTracker {
-        let (exchange, depth) = (self.exchange, self.depth);
-        let precision = self.precisions.get(symbol).copied();
-        self.trackers.entry(symbol.clone()).or_insert_with(|| {
-            BookTracker::new(
-                exchange,
-                symbol.clone(),
-                TrackerConfig {
-                    depth,
-                    checksum_precision: precision,
-                    max_levels: None,
-                },
-            )
-        })
+    /// The index of `symbol`'s tracker, created on first use.
+    fn tracker(&mut self, symbol: &Symbol) -> usize {
+        if self
+            .trackers
+            .get(self.last)
+            .is_some_and(|t| t.symbol() == symbol)
+        {
+            return self.last;
+        }
+        let at = match self.index.get(symbol) {
+            Some(&at) => at,
+            None => {
+                let precision = self.precisions.get(symbol).copied();
+                self.trackers.push(BookTracker::new(
+                    self.exchange,
+                    symbol.clone(),
+                    TrackerConfig {
+                        depth: self.depth,
+                        checksum_precision: precision,
+                        max_levels: None,
+                    },
+                ));
+                let at = self.trackers.len() - 1;
+                self.index.insert(symbol.clone(), at);
+                at
+            }
+        };
+        self.last = at;
+        at
     }
 
     /// Delivers the wanted REST snapshots received at or before `now`.
@@ -395,8 +417,9 @@ impl Replayer {
                 Ok(snap) => {
                     let mut out = std::mem::take(&mut self.outcomes);
                     out.clear();
-                    self.tracker(&symbol).on_snapshot(snap, &mut out);
-                    self.report(&symbol, &out, 0, sink);
+                    let at = self.tracker(&symbol);
+                    self.trackers[at].on_snapshot(snap, &mut out);
+                    self.report(at, &out, 0, sink);
                     self.outcomes = out;
                 }
                 Err(e) => {
@@ -425,16 +448,16 @@ impl Replayer {
         for message in messages {
             let mut out = std::mem::take(&mut self.outcomes);
             out.clear();
-            let symbol = match message {
+            let at = match message {
                 Message::Market(MarketEvent::Snapshot(s)) => {
-                    let symbol = s.meta.symbol.clone();
-                    self.tracker(&symbol).on_snapshot(s, &mut out);
-                    symbol
+                    let at = self.tracker(&s.meta.symbol);
+                    self.trackers[at].on_snapshot(s, &mut out);
+                    at
                 }
                 Message::Market(MarketEvent::Delta(d)) => {
-                    let symbol = d.meta.symbol.clone();
-                    self.tracker(&symbol).on_delta(d, &mut out);
-                    symbol
+                    let at = self.tracker(&d.meta.symbol);
+                    self.trackers[at].on_delta(d, &mut out);
+                    at
                 }
                 Message::Market(event) => {
                     match &event {
@@ -452,8 +475,8 @@ impl Replayer {
                 }) => {
                     self.precisions
                         .insert(symbol.clone(), (price_precision, qty_precision));
-                    if let Some(t) = self.trackers.get_mut(&symbol) {
-                        t.set_checksum_precision(price_precision, qty_precision);
+                    if let Some(&at) = self.index.get(&symbol) {
+                        self.trackers[at].set_checksum_precision(price_precision, qty_precision);
                     }
                     self.outcomes = out;
                     continue;
@@ -463,14 +486,15 @@ impl Replayer {
                     continue;
                 }
             };
-            self.report(&symbol, &out, index, sink);
+            self.report(at, &out, index, sink);
             self.outcomes = out;
         }
     }
 
+    /// Counts and reports the outcomes of the message that went to tracker `at`.
     fn report(
         &mut self,
-        symbol: &Symbol,
+        at: usize,
         out: &[Outcome],
         index: u64,
         sink: &mut impl FnMut(&ReplayEvent<'_>),
@@ -481,7 +505,8 @@ impl Replayer {
                 Outcome::ChecksumOk => self.summary.checksums_ok += 1,
                 Outcome::Stale => self.summary.stale += 1,
                 Outcome::FetchSnapshot => {
-                    self.wants_snapshot.insert(symbol.clone(), true);
+                    let symbol = self.trackers[at].symbol().clone();
+                    self.wants_snapshot.insert(symbol, true);
                 }
                 Outcome::Resync(reason) => {
                     self.summary.resyncs += 1;
@@ -493,7 +518,7 @@ impl Replayer {
                 }
                 _ => {}
             }
-            if let Some(tracker) = self.trackers.get(symbol) {
+            if let Some(tracker) = self.trackers.get(at) {
                 let seq = match outcome {
                     Outcome::Applied {
                         update_id: Some(id),

@@ -6,6 +6,7 @@
 //! 2025-11-12; USD-M "Diff. Book Depth Streams").
 
 mod parse;
+mod scan;
 pub mod subscription;
 mod sync;
 mod venue;

@@ -1,5 +1,6 @@
 //! Binance frame parsing: one text frame → normalized [`Message`]s.
 
+use super::scan;
 use super::wire::{BookTicker, DepthSnapshot, DepthUpdate, DepthUpdateParsed, Peek, TradeEvent};
 use crate::exchange::fields::{dec, json_err, levels, unix_millis};
 use crate::exchange::{Control, Message, ParseError, ParseErrorKind};
@@ -65,6 +66,26 @@ fn kind_of_by_split(stream: &str) -> Kind {
 ///
 /// Unsupported channels (klines, tickers) yield no messages.
 pub fn parse(
+    exchange: Exchange,
+    frame: &str,
+    received_at: Timestamp,
+) -> Result<Vec<Message>, ParseError> {
+    // Hot path: a diff-depth frame read in one hand-written pass (`scan`); anything it does
+    // not fully understand goes the general way, which then answers (or gives its typed
+    // error).
+    if let Some(delta) = scan_diff(exchange, frame, received_at) {
+        return Ok(vec![Message::Market(MarketEvent::Delta(delta))]);
+    }
+    parse_general(exchange, frame, received_at)
+}
+
+/// The hot path of [`parse`]: a diff-depth frame read by the hand-written scanner.
+fn scan_diff(exchange: Exchange, frame: &str, received_at: Timestamp) -> Option<BookDelta> {
+    scan::depth_update(exchange, frame, received_at, |s| kind_of(s) == Kind::Diff)
+}
+
+/// [`parse`] without the scanner: every frame shape, every typed error.
+fn parse_general(
     exchange: Exchange,
     frame: &str,
     received_at: Timestamp,
@@ -533,5 +554,215 @@ mod tests {
             (None, "<html>Bad Gateway</html>")
         );
         assert!(!e.is_unknown_symbol());
+    }
+
+    /// The scanner's answer, checked: where it answers, the general reading gives the same
+    /// delta (one message). Returns whether it answered.
+    fn scan_agrees(exchange: Exchange, frame: &str) -> bool {
+        let Some(fast) = scan_diff(exchange, frame, T) else {
+            return false;
+        };
+        let general = parse_general(exchange, frame, T);
+        assert_eq!(
+            general,
+            Ok(vec![Message::Market(MarketEvent::Delta(fast))]),
+            "{frame}"
+        );
+        true
+    }
+
+    fn capture_frames(capture: &str) -> impl Iterator<Item = &str> {
+        capture
+            .lines()
+            .filter(|l| !l.starts_with("wss://"))
+            .filter_map(|l| l.split_once(": ").map(|(_, f)| f))
+    }
+
+    const SPOT: &str = include_str!("../../../tests/fixtures/binance/BINANCE.ws.1.0");
+    const USDM: &str = include_str!("../../../tests/fixtures/binance/BINANCE_FUTURES.ws.1.0");
+
+    /// The scanner answers every diff frame of both captures (spot and USD-M) as the
+    /// general reading does, and no other frame.
+    #[test]
+    fn scan_equals_the_general_reading_on_the_captures() {
+        for (exchange, capture) in [(Exchange::Binance, SPOT), (Exchange::BinanceUsdM, USDM)] {
+            let (mut diffs, mut scanned) = (0, 0);
+            for frame in capture_frames(capture) {
+                let is_diff = frame.contains("@depth@");
+                diffs += usize::from(is_diff);
+                let answered = scan_agrees(exchange, frame);
+                assert_eq!(answered, is_diff, "{frame}");
+                scanned += usize::from(answered);
+            }
+            assert!(diffs > 100 && scanned == diffs, "{diffs} {scanned}");
+        }
+    }
+
+    /// The synthetic bench streams (`bench/results/data`, written by `bench/barter`'s
+    /// `gen`; git-ignored, so checked where present): every frame scanned, as the general
+    /// reading reads it.
+    #[test]
+    fn scan_equals_the_general_reading_on_the_synthetic_streams() {
+        for n in [140, 1300, 3500] {
+            let path = format!(
+                "{}/bench/results/data/synth-{n}.ws.1.0",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let Ok(capture) = std::fs::read_to_string(&path) else {
+                eprintln!("{path}: not generated, skipped");
+                continue;
+            };
+            let mut scanned = 0;
+            for frame in capture_frames(&capture) {
+                assert!(scan_agrees(Exchange::Binance, frame), "{frame}");
+                scanned += 1;
+            }
+            assert!(scanned >= 3000, "{scanned}");
+        }
+    }
+
+    /// Cut and byte-changed copies of capture frames: the scanner answers as the general
+    /// reading does, or gives way to it. Every prefix of a few frames, and seeded random
+    /// byte changes (one to three bytes, from JSON-significant characters and random
+    /// bytes) on every diff frame.
+    #[test]
+    fn scan_on_cut_and_changed_frames_equals_the_general_reading_or_gives_way() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        const BYTES: &[u8] = b"x\"-[]{},:.0159eE \\nu";
+        for (exchange, capture) in [(Exchange::Binance, SPOT), (Exchange::BinanceUsdM, USDM)] {
+            let diffs: Vec<&str> = capture_frames(capture)
+                .filter(|f| f.contains("@depth@"))
+                .collect();
+            for frame in diffs.iter().step_by(diffs.len() / 4) {
+                for cut in 0..frame.len() {
+                    if let Some(prefix) = frame.get(..cut) {
+                        assert!(!scan_agrees(exchange, prefix), "{prefix}");
+                    }
+                }
+            }
+            for frame in &diffs {
+                for _ in 0..40 {
+                    let mut b = frame.as_bytes().to_vec();
+                    for _ in 0..rng.gen_range(1..=3) {
+                        let at = rng.gen_range(0..b.len());
+                        b[at] = if rng.gen_bool(0.8) {
+                            BYTES[rng.gen_range(0..BYTES.len())]
+                        } else {
+                            rng.gen()
+                        };
+                    }
+                    if let Ok(text) = std::str::from_utf8(&b) {
+                        scan_agrees(exchange, text);
+                    }
+                }
+            }
+        }
+    }
+
+    mod scan_prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// JSON whitespace, mostly none.
+        fn ws() -> impl Strategy<Value = String> {
+            prop_oneof![
+                6 => Just(String::new()),
+                1 => proptest::collection::vec(prop::sample::select(vec![' ', '\n', '\t', '\r']), 1..3)
+                    .prop_map(|v| v.into_iter().collect()),
+            ]
+        }
+
+        /// Decimal texts: plain (various scales, zeros, long), and now and then a form the
+        /// decimal parser treats otherwise (exponent, sign, empty, too long).
+        fn decimal() -> impl Strategy<Value = String> {
+            prop_oneof![
+                8 => (0u64..10_000_000, 0usize..9).prop_map(|(m, s)| {
+                    let t = format!("{m:0>w$}", w = s + 1);
+                    if s == 0 { t } else { format!("{}.{}", &t[..t.len() - s], &t[t.len() - s..]) }
+                }),
+                1 => prop::sample::select(vec![
+                    "0", "0.00000000", "1e3", "-1", "", "1.", ".5", "12345678901234567890",
+                    "99999999999999999999999999999", "1.2.3", "+2",
+                ]).prop_map(str::to_string),
+            ]
+        }
+
+        /// Integer fields: plain, and now and then a form `u64` reading refuses.
+        fn integer() -> impl Strategy<Value = String> {
+            prop_oneof![
+                8 => any::<u64>().prop_map(|v| v.to_string()),
+                2 => (0u64..1000).prop_map(|v| v.to_string()),
+                1 => prop::sample::select(vec![
+                    "01", "-1", "1.0", "1e3", "18446744073709551616", "0", "null", "\"1\"",
+                ]).prop_map(str::to_string),
+            ]
+        }
+
+        fn levels() -> impl Strategy<Value = String> {
+            proptest::collection::vec((ws(), decimal(), ws(), decimal(), ws()), 0..6).prop_map(
+                |v| {
+                    let inner: Vec<String> = v
+                        .into_iter()
+                        .map(|(w1, p, w2, q, w3)| format!("[{w1}\"{p}\"{w2},\"{q}\"{w3}]"))
+                        .collect();
+                    format!("[{}]", inner.join(", "))
+                },
+            )
+        }
+
+        prop_compose! {
+            /// A diff frame: the event's fields in random order (USD-M's `T` and `pu`
+            /// present or not), random whitespace, the envelope's keys in either order or a
+            /// bare event.
+            fn frame()(
+                e in integer(), t in integer(), big_u in integer(), u in integer(), pu in integer(),
+                with_usdm in any::<bool>(), with_e in any::<bool>(),
+                bids in levels(), asks in levels(),
+                order in Just((0..9).collect::<Vec<usize>>()).prop_shuffle(),
+                w in proptest::collection::vec(ws(), 12),
+                shape in 0..3u8,
+            ) -> (String, bool) {
+                let fields = [
+                    with_e.then(|| "\"e\":\"depthUpdate\"".to_string()),
+                    Some(format!("\"E\"{}:{}{e}", w[0], w[1])),
+                    Some("\"s\":\"BTCUSDT\"".to_string()),
+                    Some(format!("\"U\":{}{big_u}", w[2])),
+                    Some(format!("\"u\":{u}{}", w[3])),
+                    with_usdm.then(|| format!("\"pu\":{pu}")),
+                    with_usdm.then(|| format!("\"T\":{t}")),
+                    Some(format!("\"b\":{}{bids}", w[4])),
+                    Some(format!("\"a\":{asks}{}", w[5])),
+                ];
+                let body: Vec<String> = order.iter().filter_map(|&i| fields[i].clone()).collect();
+                let data = format!("{{{}{}{}}}", w[6], body.join(&format!("{},", w[7])), w[8]);
+                // The general reading ignores `T` whatever it holds; the scanner takes a
+                // plain integer only.
+                let t_plain = !with_usdm || (t.parse::<u64>().is_ok() && (t == "0" || !t.starts_with('0')));
+                let text = match shape {
+                    0 => format!("{{\"stream\":\"btcusdt@depth@100ms\",\"data\":{data}}}"),
+                    1 => format!("{{{}\"data\"{}:{data},\"stream\":{}\"btcusdt@depth\"}}{}", w[9], w[10], w[11], w[9]),
+                    _ => data,
+                };
+                (text, t_plain)
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+            /// Random diff frames: the scanner answers as the general reading does, and
+            /// answers every frame that the general reading reads as a delta (unless its
+            /// `T` is not a plain integer).
+            #[test]
+            fn scan_equals_the_general_reading_on_random_frames((f, t_plain) in frame()) {
+                let answered = scan_agrees(Exchange::BinanceUsdM, &f);
+                let general = parse_general(Exchange::BinanceUsdM, &f, T);
+                let delta = matches!(
+                    general.as_deref(),
+                    Ok([Message::Market(MarketEvent::Delta(_))])
+                );
+                prop_assert!(answered || !(delta && t_plain), "refused {}", f);
+            }
+        }
     }
 }
