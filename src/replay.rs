@@ -345,8 +345,10 @@ impl Replayer {
 
     fn tracker(&mut self, symbol: &Symbol) -> &mut BookTracker {
         let (exchange, depth) = (self.exchange, self.depth);
-        let precision = self.precisions.get(symbol).copied();
+        let precisions = &self.precisions;
         self.trackers.entry(symbol.clone()).or_insert_with(|| {
+            // Read only when the tracker is created (one hash less per frame).
+            let precision = precisions.get(symbol).copied();
             BookTracker::new(
                 exchange,
                 symbol.clone(),
@@ -475,6 +477,9 @@ impl Replayer {
         index: u64,
         sink: &mut impl FnMut(&ReplayEvent<'_>),
     ) {
+        // Looked up once for all the outcomes (a hash of the symbol per outcome was a
+        // tenth of a Kraken update's instructions in the replay).
+        let tracker = self.trackers.get(symbol);
         for outcome in out {
             match outcome {
                 Outcome::Applied { .. } => self.summary.book_updates += 1,
@@ -493,7 +498,7 @@ impl Replayer {
                 }
                 _ => {}
             }
-            if let Some(tracker) = self.trackers.get(symbol) {
+            if let Some(tracker) = tracker {
                 let seq = match outcome {
                     Outcome::Applied {
                         update_id: Some(id),

@@ -82,6 +82,16 @@ impl SideTexts {
         mut render: impl FnMut(i64, &Level, &mut Vec<u8>) -> Option<()>,
     ) -> Option<()> {
         let (old, new) = (&self.cur, &mut self.next);
+        // Most frames change one side only: the other keeps its texts as they are.
+        if old.keys == keys
+            && old
+                .qtys
+                .iter()
+                .zip(levels)
+                .all(|(q, l)| *q == l.qty.serialize())
+        {
+            return Some(());
+        }
         new.clear();
         // Both lists are sorted best first: one merge walk finds each kept level.
         let mut j = 0;
