@@ -9,7 +9,10 @@
 //! [`OrderBook::clear`]) starts again from the scale its own levels need, so one odd level
 //! can never keep later snapshots out.
 
+mod hot;
+
 use crate::types::{Level, Side};
+use hot::Hot;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -105,6 +108,9 @@ pub struct OrderBook {
     /// Best dropped key per side (bid: highest dropped, ask: lowest dropped).
     bid_edge: Option<i64>,
     ask_edge: Option<i64>,
+    /// The best levels of each side, kept equal to the tree (`hot.rs`).
+    hot_bids: Hot,
+    hot_asks: Hot,
 }
 
 impl OrderBook {
@@ -213,6 +219,12 @@ impl OrderBook {
         } else {
             map.insert(key, qty);
         }
+        let scale = self.scale;
+        let price = |k| price_at(k, scale);
+        match side {
+            Side::Bid => self.hot_bids.after_set(side, &self.bids, key, qty, price),
+            Side::Ask => self.hot_asks.after_set(side, &self.asks, key, qty, price),
+        }
         Ok(())
     }
 
@@ -233,6 +245,8 @@ impl OrderBook {
         while self.asks.len() > depth {
             self.asks.pop_last();
         }
+        self.hot_bids.after_truncate(self.bids.len());
+        self.hot_asks.after_truncate(self.asks.len());
     }
 
     fn truncate_to_depth(&mut self) {
@@ -258,12 +272,14 @@ impl OrderBook {
                 self.ask_edge = Some(self.ask_edge.map_or(k, |e| e.min(k)));
             }
         }
+        self.hot_bids.after_truncate(self.bids.len());
+        self.hot_asks.after_truncate(self.asks.len());
     }
 
     /// `Err(Crossed)` if the best bid is at or above the best ask.
     pub fn check_crossed(&self) -> Result<(), BookError> {
-        match (self.bids.last_key_value(), self.asks.first_key_value()) {
-            (Some((b, _)), Some((a, _))) if b >= a => Err(BookError::Crossed {
+        match (self.hot_bids.keys.first(), self.hot_asks.keys.first()) {
+            (Some(b), Some(a)) if b >= a => Err(BookError::Crossed {
                 best_bid: self.price_of(*b),
                 best_ask: self.price_of(*a),
             }),
@@ -276,6 +292,8 @@ impl OrderBook {
     pub fn clear(&mut self) {
         self.bids.clear();
         self.asks.clear();
+        self.hot_bids.clear();
+        self.hot_asks.clear();
         self.scale = 0;
         self.bid_edge = None;
         self.ask_edge = None;
@@ -296,16 +314,12 @@ impl OrderBook {
 
     /// Highest bid.
     pub fn best_bid(&self) -> Option<Level> {
-        self.bids
-            .last_key_value()
-            .map(|(k, q)| Level::new(self.price_of(*k), *q))
+        self.hot_bids.levels.first().copied()
     }
 
     /// Lowest ask.
     pub fn best_ask(&self) -> Option<Level> {
-        self.asks
-            .first_key_value()
-            .map(|(k, q)| Level::new(self.price_of(*k), *q))
+        self.hot_asks.levels.first().copied()
     }
 
     /// Midpoint of best bid and best ask.
@@ -334,45 +348,52 @@ impl OrderBook {
             .map(|(k, q)| Level::new(self.price_of(*k), *q))
     }
 
-    /// Asks, best first, as `(integer price key, quantity)` with the key in ticks of
-    /// `10^-price_scale()`: no `Decimal` is built for the price (checksums read these).
-    pub(crate) fn raw_asks(&self) -> impl Iterator<Item = (i64, &Decimal)> + '_ {
-        self.asks.iter().map(|(k, q)| (*k, q))
+    /// The best `n` levels of `side`, best first, as `(integer price key, level)` with the
+    /// key in ticks of `10^-price_scale()` (checksums read these). Within the kept levels
+    /// (`hot.rs`, 25 a side) they are copied from the levels kept beside the tree, with their prices built.
+    pub(crate) fn raw_top(&self, side: Side, n: usize) -> RawTop<'_> {
+        if let Some((keys, levels)) = self.hot_top(side, n) {
+            return RawTop::Hot(keys.iter().zip(levels));
+        }
+        match side {
+            Side::Bid => RawTop::Bids(self.bids.iter().rev().take(n), self.scale),
+            Side::Ask => RawTop::Asks(self.asks.iter().take(n), self.scale),
+        }
     }
 
-    /// Bids, best first, as `(integer price key, quantity)` (see
-    /// [`raw_asks`](Self::raw_asks)).
-    pub(crate) fn raw_bids(&self) -> impl Iterator<Item = (i64, &Decimal)> + '_ {
-        self.bids.iter().rev().map(|(k, q)| (*k, q))
+    /// The best `n` levels of `side` (or all of them when it has fewer), best first, as
+    /// their integer keys and levels, when they are among the levels kept beside the tree
+    /// (up to 25 a side); `None` for a deeper `n`.
+    #[inline]
+    pub(crate) fn hot_top(&self, side: Side, n: usize) -> Option<(&[i64], &[Level])> {
+        match side {
+            Side::Bid => self.hot_bids.top(n),
+            Side::Ask => self.hot_asks.top(n),
+        }
     }
 
     /// The best `n` levels of each side.
     pub fn top(&self, n: usize) -> BookView {
-        BookView {
-            bids: self.bids().take(n).collect(),
-            asks: self.asks().take(n).collect(),
-        }
+        let mut view = BookView::default();
+        self.top_into(n, &mut view);
+        view
     }
 
     /// Writes the best `n` levels of each side into `view`, reusing its allocations.
     pub fn top_into(&self, n: usize, view: &mut BookView) {
         view.bids.clear();
         view.asks.clear();
-        view.bids.extend(self.bids().take(n));
-        view.asks.extend(self.asks().take(n));
+        for (side, out) in [(Side::Bid, &mut view.bids), (Side::Ask, &mut view.asks)] {
+            match self.hot_top(side, n) {
+                Some((_, levels)) => out.extend_from_slice(levels),
+                None => out.extend(self.raw_top(side, n).map(|(_, l)| l)),
+            }
+        }
     }
 
     #[inline]
     fn price_of(&self, key: i64) -> Decimal {
-        if key >= 0 {
-            // Keys are never negative and the scale is at most MAX_PRICE_SCALE: the parts
-            // are the key's two 32-bit halves (what `Decimal::new` computes, without its
-            // checks).
-            let k = key as u64;
-            Decimal::from_parts(k as u32, (k >> 32) as u32, 0, false, self.scale)
-        } else {
-            Decimal::new(key, self.scale)
-        }
+        price_at(key, self.scale)
     }
 
     /// The key of `price` at the current scale, if exact.
@@ -445,9 +466,59 @@ impl OrderBook {
                 self.bid_edge = be;
                 self.ask_edge = ae;
                 self.scale = new_scale;
+                // Every key and price representation changed.
+                let price = |k| price_at(k, new_scale);
+                self.hot_bids.refill(Side::Bid, &self.bids, price);
+                self.hot_asks.refill(Side::Ask, &self.asks, price);
                 true
             }
             _ => false,
+        }
+    }
+}
+
+/// The price of `key` at `scale`.
+#[inline]
+fn price_at(key: i64, scale: u32) -> Decimal {
+    if key >= 0 {
+        // Keys are never negative and the scale is at most MAX_PRICE_SCALE: the parts are
+        // the key's two 32-bit halves (what `Decimal::new` computes, without its checks).
+        let k = key as u64;
+        Decimal::from_parts(k as u32, (k >> 32) as u32, 0, false, scale)
+    } else {
+        Decimal::new(key, scale)
+    }
+}
+
+/// The best levels of one side, from the kept levels or the tree ([`OrderBook::raw_top`]).
+pub(crate) enum RawTop<'a> {
+    /// Copied from the levels kept beside the tree.
+    Hot(std::iter::Zip<std::slice::Iter<'a, i64>, std::slice::Iter<'a, Level>>),
+    /// Walked from the tree, prices built at the scale.
+    Bids(
+        std::iter::Take<std::iter::Rev<std::collections::btree_map::Iter<'a, i64, Decimal>>>,
+        u32,
+    ),
+    /// Walked from the tree, prices built at the scale.
+    Asks(
+        std::iter::Take<std::collections::btree_map::Iter<'a, i64, Decimal>>,
+        u32,
+    ),
+}
+
+impl Iterator for RawTop<'_> {
+    type Item = (i64, Level);
+
+    #[inline]
+    fn next(&mut self) -> Option<(i64, Level)> {
+        match self {
+            RawTop::Hot(it) => it.next().map(|(k, l)| (*k, *l)),
+            RawTop::Bids(it, scale) => it
+                .next()
+                .map(|(k, q)| (*k, Level::new(price_at(*k, *scale), *q))),
+            RawTop::Asks(it, scale) => it
+                .next()
+                .map(|(k, q)| (*k, Level::new(price_at(*k, *scale), *q))),
         }
     }
 }
@@ -573,6 +644,75 @@ mod tests {
             let p = b.price_of(key);
             assert_eq!(p, Decimal::new(key, scale));
             assert_eq!((p.mantissa(), p.scale()), (i128::from(key), scale));
+        }
+    }
+
+    /// The tree walk the kept levels stand in for.
+    fn walked(b: &OrderBook, side: Side, n: usize) -> Vec<(i64, Level)> {
+        let entry = |(k, q): (&i64, &Decimal)| (*k, Level::new(Decimal::new(*k, b.scale), *q));
+        match side {
+            Side::Bid => b.bids.iter().rev().take(n).map(entry).collect(),
+            Side::Ask => b.asks.iter().take(n).map(entry).collect(),
+        }
+    }
+
+    /// Equal in value and in representation (mantissa and scale of every Decimal).
+    fn same(a: &[(i64, Level)], b: &[(i64, Level)]) -> bool {
+        let bits = |v: &[(i64, Level)]| -> Vec<(i64, [u8; 16], [u8; 16])> {
+            v.iter()
+                .map(|(k, l)| (*k, l.price.serialize(), l.qty.serialize()))
+                .collect()
+        };
+        bits(a) == bits(b)
+    }
+
+    proptest::proptest! {
+        /// After every operation of random sequences (deltas around the touch and deep,
+        /// deletes, finer prices that rescale, depth limits, level caps, snapshots,
+        /// truncation, clear), the kept best levels and every view built from them equal
+        /// the tree walk, and the best levels and crossing check agree with the tree.
+        #[test]
+        fn kept_best_levels_equal_the_tree_walk(
+            depth in proptest::option::of(1usize..40),
+            ops in proptest::collection::vec(
+                (0u8..10, 0i64..120, 0u32..4, 0i64..4, proptest::bool::ANY), 1..300),
+        ) {
+            let mut b = match depth {
+                Some(d) => OrderBook::with_depth(d),
+                None => OrderBook::new(),
+            };
+            for (op, p, ps, q, bid) in ops {
+                let side = if bid { Side::Bid } else { Side::Ask };
+                // Bids below 100, asks from 60: crossing happens and is only reported.
+                let price = if bid { Decimal::new(p, ps) } else { Decimal::new(p + 60 * 10i64.pow(ps), ps) };
+                let qty = Decimal::new(q, (p % 3) as u32);
+                match op {
+                    0..=4 => { let _ = b.set(side, price, qty); }
+                    5 => { let _ = b.apply_delta(&[Level::new(price, qty)], &[Level::new(price + Decimal::ONE, qty)]); }
+                    6 => b.truncate((p % 30) as usize),
+                    7 => b.set_level_cap(if p % 4 == 0 { None } else { Some((p % 30) as usize) }),
+                    8 => {
+                        let levels: Vec<Level> = (0..p % 40).map(|i| Level::new(Decimal::new(i * 7 % 97, ps), Decimal::ONE)).collect();
+                        let asks: Vec<Level> = levels.iter().map(|l| Level::new(l.price + Decimal::from(100), l.qty)).collect();
+                        let _ = b.apply_snapshot(&levels, &asks);
+                    }
+                    _ => if p % 10 == 0 { b.clear() },
+                }
+                for side in [Side::Bid, Side::Ask] {
+                    for n in [0, 1, 10, 25, 26, 60] {
+                        let got: Vec<(i64, Level)> = b.raw_top(side, n).collect();
+                        proptest::prop_assert!(same(&got, &walked(&b, side, n)), "{side:?} top {n}");
+                    }
+                }
+                let mut view = BookView::default();
+                b.top_into(10, &mut view);
+                proptest::prop_assert_eq!(view.bids, walked(&b, Side::Bid, 10).into_iter().map(|(_, l)| l).collect::<Vec<_>>());
+                proptest::prop_assert_eq!(view.asks, walked(&b, Side::Ask, 10).into_iter().map(|(_, l)| l).collect::<Vec<_>>());
+                proptest::prop_assert_eq!(b.best_bid(), walked(&b, Side::Bid, 1).first().map(|(_, l)| *l));
+                proptest::prop_assert_eq!(b.best_ask(), walked(&b, Side::Ask, 1).first().map(|(_, l)| *l));
+                let crossed = matches!((b.bids.last_key_value(), b.asks.first_key_value()), (Some((x, _)), Some((y, _))) if x >= y);
+                proptest::prop_assert_eq!(b.check_crossed().is_err(), crossed);
+            }
         }
     }
 

@@ -14,6 +14,7 @@
 pub mod binance;
 pub(crate) mod fields;
 pub mod kraken;
+mod memo;
 pub mod okx;
 pub mod outbox;
 pub mod poloniex;
@@ -22,6 +23,7 @@ pub mod session;
 pub mod spec;
 mod tracker;
 
+pub use memo::ChecksumMemo;
 pub use spec::{
     ChecksumSpec, DepthError, DepthMeaning, DepthSpec, Depths, Resync, VenueSpec, WeightFn,
 };

@@ -3,6 +3,7 @@
 //! on venues. The behaviour that cannot be data (parsing, subscription messages, the
 //! sequencer) is dispatched by the registry (`src/exchange/registry.rs`).
 
+use super::memo::ChecksumMemo;
 use crate::book::OrderBook;
 use crate::types::{Exchange, SymbolStyle};
 use std::time::Duration;
@@ -180,6 +181,10 @@ pub struct ChecksumSpec {
     /// Computes the venue's checksum of a book whose prices and quantities are written
     /// with the given decimals (`None` when a level cannot be written so).
     pub compute: fn(&OrderBook, u32, u32) -> Option<u32>,
+    /// The same value as [`compute`](Self::compute), rendering only the levels whose text
+    /// the memo does not hold from an earlier call (one memo per book; see
+    /// [`ChecksumMemo`]).
+    pub compute_memo: fn(&OrderBook, u32, u32, &mut ChecksumMemo) -> Option<u32>,
     /// Every book update carries one: an update without it is not applied.
     pub required: bool,
 }

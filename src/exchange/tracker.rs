@@ -2,6 +2,7 @@
 //! verification. Pure: the caller feeds events and acts on the [`Outcome`]s (fetch a snapshot,
 //! resubscribe, publish the book).
 
+use super::memo::ChecksumMemo;
 use super::registry::Sequencer;
 use super::spec::ChecksumSpec;
 use super::{Decision, SnapshotStep};
@@ -139,6 +140,8 @@ pub struct BookTracker {
     /// Checksum formatting `(price decimals, qty decimals)`.
     checksum_format: Option<(u32, u32)>,
     fixed_format: bool,
+    /// The texts of the levels of the last checksum, reused where they did not change.
+    checksum_memo: ChecksumMemo,
 }
 
 impl BookTracker {
@@ -163,6 +166,7 @@ impl BookTracker {
             last_update_id: None,
             checksum_format: config.checksum_precision,
             fixed_format: config.checksum_precision.is_some(),
+            checksum_memo: ChecksumMemo::new(),
         }
     }
 
@@ -329,7 +333,7 @@ impl BookTracker {
         // No format learned yet means no level seen yet: the book is empty, and the
         // checksum of an empty book does not depend on the format.
         let (pd, qd) = self.checksum_format.unwrap_or((0, 0));
-        match (spec.compute)(&self.book, pd, qd) {
+        match (spec.compute_memo)(&self.book, pd, qd, &mut self.checksum_memo) {
             Some(computed) if computed == sum.value() => {
                 out.push(Outcome::ChecksumOk);
                 true

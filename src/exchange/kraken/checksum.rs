@@ -7,7 +7,9 @@
 //! 3. Concatenate price then quantity for every level; CRC32 (IEEE) as an unsigned integer.
 
 use crate::book::OrderBook;
+use crate::exchange::ChecksumMemo;
 use crate::types::num::{scaled_integer, scaled_parts};
+use crate::types::{Level, Side};
 use std::fmt::Write;
 
 /// The checksum input string, or `None` if a level has more decimals than the format allows
@@ -50,7 +52,11 @@ pub fn checksum(book: &OrderBook, price_decimals: u32, qty_decimals: u32) -> Opt
     let mut buf = [0u8; MAX_INPUT];
     let mut len = 0;
     let key_scale = book.price_scale();
-    for (key, qty) in book.raw_asks().take(10).chain(book.raw_bids().take(10)) {
+    let top = book
+        .raw_top(Side::Ask, 10)
+        .chain(book.raw_top(Side::Bid, 10));
+    for (key, level) in top {
+        let qty = &level.qty;
         // Keys are never negative (the book refuses negative prices).
         let key = u128::try_from(key).ok()?;
         push_digits(
@@ -63,10 +69,48 @@ pub fn checksum(book: &OrderBook, price_decimals: u32, qty_decimals: u32) -> Opt
     Some(crc32fast::hash(&buf[..len]))
 }
 
+/// [`checksum`] with the digits of every level that `memo` saw unchanged at the last call
+/// copied instead of written again (the same value: see [`ChecksumMemo`]).
+pub(crate) fn checksum_memo(
+    book: &OrderBook,
+    price_decimals: u32,
+    qty_decimals: u32,
+    memo: &mut ChecksumMemo,
+) -> Option<u32> {
+    let (Some((ask_keys, asks)), Some((bid_keys, bids))) =
+        (book.hot_top(Side::Ask, 10), book.hot_top(Side::Bid, 10))
+    else {
+        return checksum(book, price_decimals, qty_decimals);
+    };
+    let key_scale = book.price_scale();
+    memo.set_format(key_scale, price_decimals, qty_decimals);
+    let render = |key: i64, level: &Level, out: &mut Vec<u8>| {
+        // Keys are never negative (the book refuses negative prices).
+        let key = u128::try_from(key).ok()?;
+        let mut tmp = itoa::Buffer::new();
+        for v in [
+            scaled_parts(key, key_scale, price_decimals)?,
+            scaled_integer(level.qty, qty_decimals)?,
+        ] {
+            let digits = match u64::try_from(v) {
+                Ok(small) => tmp.format(small),
+                Err(_) => tmp.format(v),
+            };
+            out.extend_from_slice(digits.as_bytes());
+        }
+        Some(())
+    };
+    memo.asks.refresh(Side::Ask, ask_keys, asks, render)?;
+    memo.bids.refresh(Side::Bid, bid_keys, bids, render)?;
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(memo.asks.bytes());
+    crc.update(memo.bids.bytes());
+    Some(crc.finalize())
+}
+
 #[cfg(test)]
 mod streaming_tests {
     use super::*;
-    use crate::types::Side;
     use proptest::prelude::*;
     use rust_decimal::Decimal;
 
@@ -92,6 +136,34 @@ mod streaming_tests {
             prop_assert_eq!(checksum(&book, pd, qd), expected);
             if !book.is_empty() {
                 prop_assert_eq!(checksum(&book, 1, 0), checksum_string(&book, 1, 0).map(|s| crc32fast::hash(s.as_bytes())));
+            }
+        }
+
+        /// With one memo kept across random sequences of mutations (sets and deletes at the
+        /// touch and deeper, finer prices that rescale the book, depth truncation, a
+        /// snapshot, a second book read with the same memo) and changing decimals, the
+        /// memo checksum equals the one computed from scratch after every step, including
+        /// `None` for decimals too coarse for a level.
+        #[test]
+        fn memo_checksum_equals_the_one_from_scratch(
+            ops in proptest::collection::vec((0u8..12, 0i64..60, 0u32..3, 0i64..5, proptest::bool::ANY), 1..200),
+        ) {
+            let mut book = OrderBook::with_depth(30);
+            let mut other = OrderBook::new();
+            let _ = other.set(Side::Bid, Decimal::new(5, 0), Decimal::new(7, 1));
+            let mut memo = ChecksumMemo::new();
+            for (op, p, ps, q, bid) in ops {
+                let side = if bid { Side::Bid } else { Side::Ask };
+                let price = Decimal::new(if bid { 100 + p } else { 200 + p } * 10i64.pow(ps) + i64::from(ps), ps);
+                match op {
+                    0..=7 => { let _ = book.set(side, price, Decimal::new(q * 1000 + p, 3)); }
+                    8 => book.truncate((p % 15) as usize),
+                    9 => { let _ = book.apply_snapshot(&[crate::types::Level::new(price, Decimal::ONE)], &[]); }
+                    _ => {}
+                }
+                let b = if op == 10 { &other } else { &book };
+                let (pd, qd) = if op == 11 { (1, 2) } else { (2 + p as u32 % 2, 3) };
+                prop_assert_eq!(checksum_memo(b, pd, qd, &mut memo), checksum(b, pd, qd));
             }
         }
     }

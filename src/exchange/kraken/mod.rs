@@ -12,6 +12,7 @@ mod sync;
 mod venue;
 mod wire;
 
+pub(crate) use checksum::checksum_memo;
 pub use checksum::{checksum, checksum_string};
 pub use parse::parse;
 pub use symbol::to_v1;

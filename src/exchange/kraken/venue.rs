@@ -2,7 +2,7 @@
 //! contract (`src/exchange/registry.rs` lists the items every venue exports).
 
 use super::subscription::{self, BOOK_DEPTHS};
-use super::{checksum, KrakenSync};
+use super::{checksum, checksum_memo, KrakenSync};
 use crate::exchange::session::{ConnectPlan, Endpoint, Interest, PlanError};
 use crate::exchange::spec::{ChecksumSpec, DepthMeaning, DepthSpec, Depths, Resync, VenueSpec};
 use crate::exchange::{Decision, Sequence, SnapshotStep};
@@ -35,6 +35,7 @@ pub const SPEC: VenueSpec = VenueSpec {
     },
     checksum: Some(ChecksumSpec {
         compute: checksum,
+        compute_memo: checksum_memo,
         required: true,
     }),
     symbol: SymbolStyle::Separated('/'),

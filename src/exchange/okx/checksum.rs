@@ -14,7 +14,8 @@
 //! books) verifies 290 of 290 checksums with it (`tests/okx_checksums.rs`).
 
 use crate::book::OrderBook;
-use crate::types::Level;
+use crate::exchange::ChecksumMemo;
+use crate::types::{Level, Side};
 use rust_decimal::Decimal;
 use std::fmt::Write;
 
@@ -98,8 +99,8 @@ pub fn checksum(book: &OrderBook, _price_decimals: u32, _qty_decimals: u32) -> O
             }
         }
     };
-    let mut bids = book.bids().take(LEVELS);
-    let mut asks = book.asks().take(LEVELS);
+    let mut bids = book.raw_top(Side::Bid, LEVELS).map(|(_, l)| l);
+    let mut asks = book.raw_top(Side::Ask, LEVELS).map(|(_, l)| l);
     loop {
         let (b, a) = (bids.next(), asks.next());
         if b.is_none() && a.is_none() {
@@ -110,10 +111,74 @@ pub fn checksum(book: &OrderBook, _price_decimals: u32, _qty_decimals: u32) -> O
     }
 }
 
+/// Appends `value` in shortest form, as `push` writes it (and `feed` hashes it).
+fn write_shortest(out: &mut Vec<u8>, buf: &mut itoa::Buffer, value: Decimal) {
+    let mut m = value.mantissa();
+    let mut scale = value.scale() as usize;
+    while scale > 0 && m % 10 == 0 {
+        m /= 10;
+        scale -= 1;
+    }
+    if m < 0 {
+        out.push(b'-');
+    }
+    let digits = buf.format(m.unsigned_abs()).as_bytes();
+    if scale == 0 {
+        out.extend_from_slice(digits);
+    } else if digits.len() > scale {
+        let (int, frac) = digits.split_at(digits.len() - scale);
+        out.extend_from_slice(int);
+        out.push(b'.');
+        out.extend_from_slice(frac);
+    } else {
+        out.extend_from_slice(b"0.");
+        out.resize(out.len() + scale - digits.len(), b'0');
+        out.extend_from_slice(digits);
+    }
+}
+
+/// [`checksum`] with the text (`price:size`) of every level that `memo` saw unchanged at
+/// the last call copied instead of written again (the same value: see [`ChecksumMemo`]).
+pub(crate) fn checksum_memo(
+    book: &OrderBook,
+    price_decimals: u32,
+    qty_decimals: u32,
+    memo: &mut ChecksumMemo,
+) -> Option<u32> {
+    let (Some((bid_keys, bids)), Some((ask_keys, asks))) = (
+        book.hot_top(Side::Bid, LEVELS),
+        book.hot_top(Side::Ask, LEVELS),
+    ) else {
+        return checksum(book, price_decimals, qty_decimals);
+    };
+    // The text depends on the price's scale (the book's), never on the decimals.
+    memo.set_format(book.price_scale(), 0, 0);
+    let mut buf = itoa::Buffer::new();
+    let mut render = |_: i64, level: &Level, out: &mut Vec<u8>| {
+        write_shortest(out, &mut buf, level.price);
+        out.push(b':');
+        write_shortest(out, &mut buf, level.qty);
+        Some(())
+    };
+    memo.bids.refresh(Side::Bid, bid_keys, bids, &mut render)?;
+    memo.asks.refresh(Side::Ask, ask_keys, asks, &mut render)?;
+    // bid1:ask1:bid2:ask2:..., the longer side going on alone.
+    let joined = &mut memo.joined;
+    joined.clear();
+    for i in 0..bids.len().max(asks.len()) {
+        for text in [memo.bids.text(i), memo.asks.text(i)].into_iter().flatten() {
+            if !joined.is_empty() {
+                joined.push(b':');
+            }
+            joined.extend_from_slice(text);
+        }
+    }
+    Some(crc32fast::hash(joined))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::Side;
     use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {
@@ -165,6 +230,33 @@ mod tests {
             }
             let expected = crc32fast::hash(checksum_string(&book).as_bytes());
             proptest::prop_assert_eq!(checksum(&book, 0, 0), Some(expected));
+        }
+    }
+
+    proptest::proptest! {
+        /// With one memo kept across random sequences of mutations (at the touch and past
+        /// the 25 levels, deletes, finer prices that rescale the book, truncation, a second
+        /// book read with the same memo), the memo checksum equals the streamed one from
+        /// scratch after every step.
+        #[test]
+        fn memo_checksum_equals_the_one_from_scratch(
+            ops in proptest::collection::vec((0u8..11, 0i64..80, 0u32..3, 0i64..5, proptest::bool::ANY), 1..200),
+        ) {
+            let other = book(&[("1.5", "2")], &[("3", "0.10")]);
+            let mut book = OrderBook::new();
+            let mut memo = ChecksumMemo::new();
+            for (op, p, ps, q, bid) in ops {
+                let side = if bid { Side::Bid } else { Side::Ask };
+                let price = Decimal::new(if bid { 100 + p } else { 200 + p } * 10i64.pow(ps) + i64::from(ps), ps);
+                match op {
+                    0..=7 => { let _ = book.set(side, price, Decimal::new(q * 100 + p, 2)); }
+                    8 => book.truncate((p % 30) as usize),
+                    _ => {}
+                }
+                let b = if op == 10 { &other } else { &book };
+                proptest::prop_assert_eq!(checksum_memo(b, 0, 0, &mut memo), checksum(b, 0, 0));
+                proptest::prop_assert_eq!(checksum(b, 0, 0), Some(crc32fast::hash(checksum_string(b).as_bytes())));
+            }
         }
     }
 

@@ -21,6 +21,7 @@ mod sync;
 mod venue;
 mod wire;
 
+pub(crate) use checksum::checksum_memo;
 pub use checksum::{checksum, checksum_string};
 pub use parse::{parse, parse_book_snapshot};
 pub use sync::{OkxSync, FETCH_AFTER, MAX_BUFFER};

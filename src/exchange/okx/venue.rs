@@ -2,7 +2,7 @@
 //! contract (`src/exchange/registry.rs` lists the items every venue exports).
 
 use super::subscription::{self, book_channel, requests, BOOK_DEPTHS};
-use super::{checksum, OkxSync};
+use super::{checksum, checksum_memo, OkxSync};
 use crate::exchange::session::{ConnectPlan, Endpoint, Interest, PlanError};
 use crate::exchange::spec::{ChecksumSpec, DepthMeaning, DepthSpec, Depths, Resync, VenueSpec};
 use crate::exchange::{Decision, ParseError, Sequence, SnapshotStep};
@@ -53,6 +53,7 @@ pub const SPEC: VenueSpec = VenueSpec {
     },
     checksum: Some(ChecksumSpec {
         compute: checksum,
+        compute_memo: checksum_memo,
         // `0` (absent) on every frame since 2026-06-23.
         required: false,
     }),

@@ -100,6 +100,101 @@ pub(super) struct Book<'a> {
     pub inst_id: Option<Cow<'a, str>>,
 }
 
+/// A book push read in one pass (the fast path of `parse`): the [`Envelope`] fields with
+/// the same types, `arg` required, and `data` read straight into [`BookParsed`] elements
+/// whose levels are parsed while the JSON is read (the general path keeps `data` raw and
+/// reads it again). Any error falls back to the [`Envelope`] reading.
+#[derive(Deserialize)]
+pub(super) struct BookFrame<'a> {
+    #[serde(borrow, default)]
+    pub event: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    #[allow(dead_code)]
+    pub code: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    #[allow(dead_code)]
+    pub msg: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    #[allow(dead_code)]
+    pub id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub arg: Arg<'a>,
+    #[serde(borrow, default)]
+    pub action: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub data: Vec<BookParsed<'a>>,
+}
+
+/// [`Book`] with its levels parsed during the JSON pass ([`ParsedLevels`]); the same
+/// fields, names and types otherwise.
+#[derive(Deserialize)]
+pub(super) struct BookParsed<'a> {
+    pub asks: ParsedLevels,
+    pub bids: ParsedLevels,
+    #[serde(borrow, default)]
+    pub ts: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub checksum: Option<i64>,
+    #[serde(default, rename = "prevSeqId")]
+    pub prev_seq_id: Option<i64>,
+    #[serde(default, rename = "seqId")]
+    pub seq_id: Option<i64>,
+    #[serde(borrow, default, rename = "instId")]
+    pub inst_id: Option<Cow<'a, str>>,
+}
+
+/// `[[price, size, ...], ...]` levels parsed while the JSON is read: each level's first two
+/// elements unescaped strings that `parse_decimal` accepts (what [`Level`] and the general
+/// path's `dec` read; the elements after the size are skipped as there). Stricter than
+/// [`Level`] and failing as a plain serde error: the caller falls back to the general
+/// reading, which then gives the answer and its typed error.
+pub(super) struct ParsedLevels(pub Vec<crate::types::Level>);
+
+impl<'de> Deserialize<'de> for ParsedLevels {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, SeqAccess, Visitor};
+        struct One(crate::types::Level);
+        impl<'de> Deserialize<'de> for One {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = One;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a level [price, size, ...]")
+                    }
+                    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<One, A::Error> {
+                        let mut next = || -> Result<rust_decimal::Decimal, A::Error> {
+                            let text: &'de str = seq
+                                .next_element()?
+                                .ok_or_else(|| A::Error::custom("short level"))?;
+                            crate::types::num::parse_decimal(text).map_err(A::Error::custom)
+                        };
+                        let (price, qty) = (next()?, next()?);
+                        while seq.next_element::<IgnoredAny>()?.is_some() {}
+                        Ok(One(crate::types::Level::new(price, qty)))
+                    }
+                }
+                d.deserialize_seq(V)
+            }
+        }
+        struct Levels;
+        impl<'de> Visitor<'de> for Levels {
+            type Value = ParsedLevels;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of levels")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ParsedLevels, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).clamp(16, 4096));
+                while let Some(One(level)) = seq.next_element()? {
+                    out.push(level);
+                }
+                Ok(ParsedLevels(out))
+            }
+        }
+        d.deserialize_seq(Levels)
+    }
+}
+
 /// One public trade (`trades` channel).
 #[derive(Deserialize)]
 pub(super) struct Trade<'a> {
