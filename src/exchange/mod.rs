@@ -19,6 +19,7 @@ pub mod okx;
 pub mod outbox;
 pub mod poloniex;
 pub(crate) mod registry;
+pub(crate) mod scan;
 pub mod session;
 pub mod spec;
 mod tracker;

@@ -4,6 +4,7 @@
 //! Protocol: `shared/docs/exchange-protocols.md` §4.
 
 mod parse;
+mod scan;
 pub mod subscription;
 mod sync;
 mod venue;

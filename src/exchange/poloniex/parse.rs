@@ -166,11 +166,21 @@ fn book_event(
     book_message(meta, bids, asks, e.id, e.last_id, snapshot)
 }
 
-/// A `book_lv2` frame read in one pass ([`BookFrame`]); `None` on any error or any other
+/// A `book_lv2` frame read in one pass: by the hand-written [`scan`](super::scan) where it
+/// answers, else through [`BookFrame`]; `None` on any error or any other
 /// kind of frame, and the general reading then gives the answer and its typed error. Where
 /// this succeeds the general reading gives the same messages: the same derived fields, the
 /// same decimal parser and the same [`book_message`] (tested on the capture).
 fn book_one_pass(frame: &str, received_at: Timestamp) -> Option<Vec<Message>> {
+    if let Some((snapshot, entries)) = super::scan::book_frame(frame) {
+        let mut out = Vec::with_capacity(entries.len());
+        for e in entries {
+            let meta = meta(e.symbol, e.ts.or(e.create_time), received_at).ok()?;
+            let event = book_message(meta, e.bids, e.asks, e.id, e.last_id, snapshot).ok()?;
+            out.push(Message::Market(event));
+        }
+        return Some(out);
+    }
     let f: BookFrame<'_> = serde_json::from_str(frame).ok()?;
     if f.event.is_some() || f.channel != BOOK_LV2 {
         return None;
@@ -324,6 +334,42 @@ mod tests {
         }
         assert!(books > 50, "{books}");
         assert_eq!(taken, books);
+    }
+
+    /// The hand-written scanner answers every book frame of the capture, also with its keys
+    /// in another order (serde_json's sorted maps) and pretty-printed, and what it reads is
+    /// the general reading's answer; a frame with an unknown key or a duplicate field goes
+    /// to the serde readings.
+    #[test]
+    fn the_scanner_reads_every_book_frame_in_any_key_order() {
+        let capture = include_str!("../../../tests/fixtures/poloniex/POLONIEX_v3.ws.1.0");
+        let mut scanned = 0;
+        for line in capture.lines() {
+            let Some((_, frame)) = line.split_once(": ") else {
+                continue;
+            };
+            if !(frame.contains("\"book_lv2\"") && frame.contains("\"data\"")) {
+                assert!(super::super::scan::book_frame(frame).is_none(), "{frame}");
+                continue;
+            }
+            let v: serde_json::Value = serde_json::from_str(frame).unwrap();
+            for text in [
+                frame.to_string(),
+                v.to_string(),
+                serde_json::to_string_pretty(&v).unwrap(),
+            ] {
+                assert!(super::super::scan::book_frame(&text).is_some(), "{text}");
+                assert_eq!(parse(&text, T), parse_general(&text, T), "{text}");
+            }
+            scanned += 1;
+            let extra = frame.replacen("\"symbol\":", "\"x\":1,\"symbol\":", 1);
+            assert!(super::super::scan::book_frame(&extra).is_none(), "{extra}");
+            assert_eq!(parse(&extra, T), parse_general(&extra, T));
+            let twice = frame.replacen("\"id\":", "\"id\":1,\"id\":", 1);
+            assert!(super::super::scan::book_frame(&twice).is_none(), "{twice}");
+            assert_eq!(parse(&twice, T), parse_general(&twice, T));
+        }
+        assert!(scanned > 50, "{scanned}");
     }
 
     fn d(s: &str) -> Decimal {
