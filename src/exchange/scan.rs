@@ -93,17 +93,29 @@ impl<'a> Cursor<'a> {
         let (b, start) = (self.b, self.at);
         let mut at = start;
         let mut v: u64 = 0;
+        // Eight digits at a time while there are (timestamps and update ids have 12 to 13),
+        // then one by one. Wrapping arithmetic: up to 19 digits cannot overflow, and longer
+        // runs are read again with checks below.
+        while let Some(x) = b.get(at..at + 8).and_then(eight_digits) {
+            v = v.wrapping_mul(100_000_000).wrapping_add(x);
+            at += 8;
+        }
         while let Some(&c) = b.get(at) {
             let d = c.wrapping_sub(b'0');
             if d >= 10 {
                 break;
             }
-            v = v.checked_mul(10)?.checked_add(u64::from(d))?;
+            v = v.wrapping_mul(10).wrapping_add(u64::from(d));
             at += 1;
         }
         let len = at - start;
         if len == 0 || (len > 1 && b[start] == b'0') {
             return None;
+        }
+        if len > 19 {
+            v = b[start..at].iter().try_fold(0u64, |v, &c| {
+                v.checked_mul(10)?.checked_add(u64::from(c - b'0'))
+            })?;
         }
         if matches!(b.get(at), Some(b'.' | b'e' | b'E')) {
             return None;
@@ -218,6 +230,41 @@ fn eight_digits(b: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::eight_digits;
+
+    /// Integers read as `str::parse::<u64>` reads plain digit runs, with the eight-digit
+    /// steps and the overflow recheck past 19 digits; leading zeros, fractions and exponents
+    /// refused.
+    #[test]
+    fn u64_equals_str_parse() {
+        use super::Cursor;
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for i in 0..100_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = 1 + (i % 22) as usize;
+            let mut text: String = (0..digits)
+                .map(|k| char::from(b'0' + ((x >> (k % 60)) % 10) as u8))
+                .collect();
+            if i % 5 == 0 {
+                text = u64::MAX.to_string();
+                if i % 10 == 0 {
+                    text.push('0');
+                }
+            }
+            let want = text
+                .parse::<u64>()
+                .ok()
+                .filter(|_| text.len() == 1 || !text.starts_with('0'));
+            let got = Cursor::new(&format!("{text},")).u64();
+            assert_eq!(got, want, "{text}");
+        }
+        for t in ["1.5,", "1e3,", "01,", "-1,", ","] {
+            assert_eq!(Cursor::new(t).u64(), None, "{t}");
+        }
+        assert_eq!(Cursor::new("18446744073709551615}").u64(), Some(u64::MAX));
+        assert_eq!(Cursor::new("18446744073709551616}").u64(), None);
+    }
 
     /// Eight digits at once read as the byte loop reads them; anything else refused.
     #[test]
