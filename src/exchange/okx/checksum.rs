@@ -52,9 +52,11 @@ pub fn checksum_string(book: &OrderBook) -> String {
     }
 }
 
-/// Feeds `value` in shortest form to `crc`, as `push` writes it, without building a string:
-/// trailing zeros of the mantissa go, then the digits are split at the scale.
-fn feed(crc: &mut crc32fast::Hasher, buf: &mut itoa::Buffer, value: Decimal) {
+/// Hands `value` in shortest form to `put`, piece by piece, as `push` writes it, without
+/// building a string: trailing zeros of the mantissa go, then the digits are split at the
+/// scale.
+#[inline(always)]
+fn shortest(buf: &mut itoa::Buffer, value: Decimal, mut put: impl FnMut(&[u8])) {
     let mut m = value.mantissa();
     let mut scale = value.scale() as usize;
     while scale > 0 && m % 10 == 0 {
@@ -62,23 +64,28 @@ fn feed(crc: &mut crc32fast::Hasher, buf: &mut itoa::Buffer, value: Decimal) {
         scale -= 1;
     }
     if m < 0 {
-        crc.update(b"-");
+        put(b"-");
     }
     let digits = buf.format(m.unsigned_abs()).as_bytes();
     if scale == 0 {
-        crc.update(digits);
+        put(digits);
     } else if digits.len() > scale {
         let (int, frac) = digits.split_at(digits.len() - scale);
-        crc.update(int);
-        crc.update(b".");
-        crc.update(frac);
+        put(int);
+        put(b".");
+        put(frac);
     } else {
-        crc.update(b"0.");
+        put(b"0.");
         for _ in digits.len()..scale {
-            crc.update(b"0");
+            put(b"0");
         }
-        crc.update(digits);
+        put(digits);
     }
+}
+
+/// Feeds `value` in shortest form to `crc`.
+fn feed(crc: &mut crc32fast::Hasher, buf: &mut itoa::Buffer, value: Decimal) {
+    shortest(buf, value, |bytes| crc.update(bytes));
 }
 
 /// The OKX CRC32 of `book` as the bits of the signed value OKX sends: the CRC of
@@ -113,28 +120,7 @@ pub fn checksum(book: &OrderBook, _price_decimals: u32, _qty_decimals: u32) -> O
 
 /// Appends `value` in shortest form, as `push` writes it (and `feed` hashes it).
 fn write_shortest(out: &mut Vec<u8>, buf: &mut itoa::Buffer, value: Decimal) {
-    let mut m = value.mantissa();
-    let mut scale = value.scale() as usize;
-    while scale > 0 && m % 10 == 0 {
-        m /= 10;
-        scale -= 1;
-    }
-    if m < 0 {
-        out.push(b'-');
-    }
-    let digits = buf.format(m.unsigned_abs()).as_bytes();
-    if scale == 0 {
-        out.extend_from_slice(digits);
-    } else if digits.len() > scale {
-        let (int, frac) = digits.split_at(digits.len() - scale);
-        out.extend_from_slice(int);
-        out.push(b'.');
-        out.extend_from_slice(frac);
-    } else {
-        out.extend_from_slice(b"0.");
-        out.resize(out.len() + scale - digits.len(), b'0');
-        out.extend_from_slice(digits);
-    }
+    shortest(buf, value, |bytes| out.extend_from_slice(bytes));
 }
 
 /// [`checksum`] with the text (`price:size`) of every level that `memo` saw unchanged at
