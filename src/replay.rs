@@ -11,7 +11,9 @@
 //! and the snapshot's receive time has been reached, exactly as a live client would see them.
 //! Nothing here touches the network or the clock.
 
-use crate::exchange::{self, BookTracker, Control, Message, Outcome, ResyncReason, TrackerConfig};
+use crate::exchange::{
+    self, BookTracker, Control, LevelBuffers, Message, Outcome, ResyncReason, TrackerConfig,
+};
 use crate::types::{Exchange, MarketEvent, Symbol, Timestamp};
 use crate::ParseError;
 use std::collections::{HashMap, VecDeque};
@@ -228,22 +230,28 @@ fn subscribed_depth(body: &str) -> Option<usize> {
     sub.get("depth")?.as_u64().map(|d| d as usize)
 }
 
+/// The books found by a linear scan before the symbol index is asked (see `Replayer`).
+const LINEAR_LOOKUP: usize = 8;
+
 /// A replay driven one capture line at a time (what [`replay`] does in a loop), for callers
 /// that time or inspect each frame (`examples/capture_bench.rs`).
 pub struct Replayer {
     exchange: Exchange,
     depth: Option<usize>,
-    /// The books, in the order first seen; `index` finds one by symbol, and `last` is the
-    /// one the previous message went to (most frames are for the same book as the one
-    /// before, so they skip the hash lookup).
+    /// The books, in the order first seen; `index` finds one by symbol. A capture holds a
+    /// few books, interleaved frame by frame: the first [`LINEAR_LOOKUP`] are found by
+    /// comparing symbols in order, which is cheaper than hashing one.
     trackers: Vec<BookTracker>,
     index: HashMap<Symbol, usize>,
-    last: usize,
     precisions: HashMap<Symbol, (u32, u32)>,
     snapshots: HashMap<Symbol, VecDeque<(Timestamp, String)>>,
     wants_snapshot: HashMap<Symbol, bool>,
+    /// How many values of `wants_snapshot` are true: every frame checks it.
+    wanting: usize,
     summary: Summary,
     outcomes: Vec<Outcome>,
+    /// The level vectors of the delta lane, reused frame after frame.
+    spare: LevelBuffers,
 }
 
 impl Replayer {
@@ -263,12 +271,13 @@ impl Replayer {
             depth: options.book_depth,
             trackers: Vec::new(),
             index: HashMap::new(),
-            last: 0,
             precisions: HashMap::new(),
             snapshots: HashMap::new(),
             wants_snapshot: HashMap::new(),
+            wanting: 0,
             summary: Summary::default(),
             outcomes: Vec::new(),
+            spare: LevelBuffers::new(),
         })
     }
 
@@ -352,14 +361,13 @@ impl Replayer {
 
     /// The index of `symbol`'s tracker, created on first use.
     fn tracker(&mut self, symbol: &Symbol) -> usize {
-        if self
-            .trackers
-            .get(self.last)
-            .is_some_and(|t| t.symbol() == symbol)
+        if let Some(at) = self.trackers[..self.trackers.len().min(LINEAR_LOOKUP)]
+            .iter()
+            .position(|t| t.symbol() == symbol)
         {
-            return self.last;
+            return at;
         }
-        let at = match self.index.get(symbol) {
+        match self.index.get(symbol) {
             Some(&at) => at,
             None => {
                 let precision = self.precisions.get(symbol).copied();
@@ -376,9 +384,17 @@ impl Replayer {
                 self.index.insert(symbol.clone(), at);
                 at
             }
-        };
-        self.last = at;
-        at
+        }
+    }
+
+    /// Records whether `symbol`'s book wants a REST snapshot, keeping `wanting` true.
+    fn set_wants_snapshot(&mut self, symbol: Symbol, wants: bool) {
+        let was = self.wants_snapshot.insert(symbol, wants).unwrap_or(false);
+        match (was, wants) {
+            (false, true) => self.wanting += 1,
+            (true, false) => self.wanting -= 1,
+            _ => {}
+        }
     }
 
     /// Delivers the wanted REST snapshots received at or before `now`.
@@ -387,7 +403,7 @@ impl Replayer {
         now: Timestamp,
         sink: &mut impl FnMut(&ReplayEvent<'_>),
     ) {
-        if !self.wants_snapshot.values().any(|w| *w) {
+        if self.wanting == 0 {
             return;
         }
         let wanted: Vec<Symbol> = self
@@ -412,7 +428,7 @@ impl Replayer {
             else {
                 continue;
             };
-            self.wants_snapshot.insert(symbol.clone(), false);
+            self.set_wants_snapshot(symbol.clone(), false);
             match exchange::parse_snapshot(self.exchange, &body, &symbol, ts) {
                 Ok(snap) => {
                     let mut out = std::mem::take(&mut self.outcomes);
@@ -437,6 +453,18 @@ impl Replayer {
         frame: &str,
         sink: &mut impl FnMut(&ReplayEvent<'_>),
     ) {
+        // A book update the venue's delta lane reads: the same delta `parse` gives, in level
+        // vectors reused from frame to frame.
+        if let Some(delta) = exchange::parse_delta(self.exchange, frame, ts, &mut self.spare) {
+            let mut out = std::mem::take(&mut self.outcomes);
+            out.clear();
+            let at = self.tracker(&delta.meta.symbol);
+            self.trackers[at].on_delta_ref(&delta, &mut out);
+            self.report(at, &out, index, sink);
+            self.outcomes = out;
+            self.spare.recycle(delta);
+            return;
+        }
         let messages = match exchange::parse(self.exchange, frame, ts) {
             Ok(m) => m,
             Err(e) => {
@@ -506,7 +534,7 @@ impl Replayer {
                 Outcome::Stale => self.summary.stale += 1,
                 Outcome::FetchSnapshot => {
                     let symbol = self.trackers[at].symbol().clone();
-                    self.wants_snapshot.insert(symbol, true);
+                    self.set_wants_snapshot(symbol, true);
                 }
                 Outcome::Resync(reason) => {
                     self.summary.resyncs += 1;

@@ -34,7 +34,9 @@ pub use tracker::{
 };
 
 use crate::types::num::NumError;
-use crate::types::{BookDelta, Exchange, MarketEvent, SeqIds, Symbol, SymbolError, Timestamp};
+use crate::types::{
+    BookDelta, Exchange, Level, MarketEvent, SeqIds, Symbol, SymbolError, Timestamp,
+};
 use std::fmt;
 
 /// One thing a frame said: market data, or a control message about the connection.
@@ -233,6 +235,73 @@ pub fn parse(
     received_at: Timestamp,
 ) -> Result<Vec<Message>, ParseError> {
     registry::parse(exchange, frame, received_at)
+}
+
+/// The delta lane of [`parse`]: a book-update frame read into level storage the caller
+/// reuses, for a caller that parses frame after frame on one thread (the replayer). `Some`
+/// is exactly the one message [`parse`] returns for the frame, a
+/// `Message::Market(MarketEvent::Delta(_))`, with its levels in `spare`'s vectors; hand the
+/// delta back with [`LevelBuffers::recycle`] when done with it. `None`: ask [`parse`], which
+/// decides (the frame is something else, or the venue has no lane: Binance spot and USD-M
+/// diff depth have one).
+pub fn parse_delta(
+    exchange: Exchange,
+    frame: &str,
+    received_at: Timestamp,
+    spare: &mut LevelBuffers,
+) -> Option<BookDelta> {
+    registry::parse_delta(exchange, frame, received_at, spare)
+}
+
+/// Level vectors reused from delta to delta by [`parse_delta`]. Vectors that grew past
+/// [`LevelBuffers::KEEP_CAPACITY`] levels are not kept, so what it holds stays small.
+#[derive(Debug, Default)]
+pub struct LevelBuffers {
+    pub(crate) bids: Vec<Level>,
+    pub(crate) asks: Vec<Level>,
+}
+
+impl LevelBuffers {
+    /// The largest vector (in levels) [`LevelBuffers::recycle`] keeps.
+    pub const KEEP_CAPACITY: usize = 1024;
+
+    /// Empty buffers (nothing allocated until a delta needs it).
+    pub fn new() -> LevelBuffers {
+        LevelBuffers::default()
+    }
+
+    /// Takes back the level vectors of a delta that [`parse_delta`] gave.
+    pub fn recycle(&mut self, delta: BookDelta) {
+        let keep = |v: Vec<Level>| {
+            if v.capacity() <= Self::KEEP_CAPACITY {
+                v
+            } else {
+                Vec::new()
+            }
+        };
+        self.bids = keep(delta.bids);
+        self.asks = keep(delta.asks);
+    }
+
+    /// The bid vector, emptied, with room for `typical` levels; the buffer holds none until
+    /// [`LevelBuffers::recycle`] (a caller that never recycles allocates as a fresh `Vec`
+    /// would).
+    pub(crate) fn take_bids(&mut self, typical: usize) -> Vec<Level> {
+        ready(&mut self.bids, typical)
+    }
+
+    /// The ask vector, as [`LevelBuffers::take_bids`].
+    pub(crate) fn take_asks(&mut self, typical: usize) -> Vec<Level> {
+        ready(&mut self.asks, typical)
+    }
+}
+
+/// `v` taken out of its buffer, emptied, with room for `typical` levels.
+fn ready(v: &mut Vec<Level>, typical: usize) -> Vec<Level> {
+    let mut v = std::mem::take(v);
+    v.clear();
+    v.reserve(typical);
+    v
 }
 
 /// Parses a REST order-book snapshot body of `symbol` on `exchange` (Binance

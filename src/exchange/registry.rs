@@ -8,6 +8,7 @@
 //! | --- | --- |
 //! | `SPEC: VenueSpec` | names, hosts, URLs, limits, timers, resync style, depths, checksum, symbol style |
 //! | `parse(frame, received_at)` | one text frame → normalized `Message`s (pure) |
+//! | `parse_delta(frame, received_at, spare)` | the delta lane: a book-update frame read into reused level vectors, or `None` (`parse` decides); a venue without one answers `None` |
 //! | `connect_plan(endpoint, interest, next_id)` | the URL and the messages of a (re)connection |
 //! | `subscribe_more(added, next_id)` | live subscription on an open connection |
 //! | `resubscribe_book(symbol, depth, next_id)` | messages that bring a fresh in-stream snapshot |
@@ -59,6 +60,19 @@ macro_rules! venues {
         ) -> Result<Vec<Message>, ParseError> {
             match exchange {
                 $( Exchange::$variant => super::$($venue)::+::parse(frame, received_at), )+
+            }
+        }
+
+        /// The venue's delta lane (see [`crate::exchange::parse_delta`]).
+        pub(crate) fn parse_delta(
+            exchange: Exchange,
+            frame: &str,
+            received_at: Timestamp,
+            spare: &mut super::LevelBuffers,
+        ) -> Option<BookDelta> {
+            match exchange {
+                $( Exchange::$variant =>
+                    super::$($venue)::+::parse_delta(frame, received_at, spare), )+
             }
         }
 

@@ -8,6 +8,7 @@ use super::spec::ChecksumSpec;
 use super::{Decision, SnapshotStep};
 use crate::book::{BookError, OrderBook};
 use crate::types::{BookDelta, BookSnapshot, Checksum, Exchange, Symbol};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Settings of one tracked book.
@@ -257,11 +258,22 @@ impl BookTracker {
 
     /// Takes an incremental update.
     pub fn on_delta(&mut self, delta: BookDelta, out: &mut Vec<Outcome>) {
+        self.take_delta(Cow::Owned(delta), out);
+    }
+
+    /// [`BookTracker::on_delta`] on a delta the caller keeps (the replayer's reused
+    /// [`LevelBuffers`](crate::exchange::LevelBuffers)): the same outcomes; a copy is made
+    /// only where the tracker keeps the delta (buffered until a snapshot, or after a gap).
+    pub fn on_delta_ref(&mut self, delta: &BookDelta, out: &mut Vec<Outcome>) {
+        self.take_delta(Cow::Borrowed(delta), out);
+    }
+
+    fn take_delta(&mut self, delta: Cow<'_, BookDelta>, out: &mut Vec<Outcome>) {
         let decision = self.seq.decide(&delta.seq);
         match decision {
             Decision::Apply => {}
             Decision::Buffered { fetch_snapshot } => {
-                self.seq.buffer(delta);
+                self.seq.buffer(delta.into_owned());
                 out.push(Outcome::Buffered);
                 if fetch_snapshot {
                     out.push(Outcome::FetchSnapshot);
@@ -280,7 +292,7 @@ impl BookTracker {
                 self.fail(ResyncReason::Gap { expected, received }, out);
                 // The delta after the gap is valid data: it starts the new buffer (venues
                 // that buffer).
-                self.seq.buffer(delta);
+                self.seq.buffer(delta.into_owned());
                 return;
             }
         }

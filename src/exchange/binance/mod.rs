@@ -12,6 +12,6 @@ mod sync;
 mod venue;
 mod wire;
 
-pub use parse::{parse, parse_depth_snapshot, RestError};
+pub use parse::{parse, parse_delta, parse_depth_snapshot, RestError};
 pub use sync::{BinanceSync, Market, SnapshotDecision, DEFAULT_MAX_BUFFER};
 pub use venue::{spot, usdm, QUOTES, STREAMS_PER_REQUEST};

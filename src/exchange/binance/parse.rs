@@ -3,7 +3,7 @@
 use super::scan;
 use super::wire::{BookTicker, DepthSnapshot, DepthUpdate, DepthUpdateParsed, Peek, TradeEvent};
 use crate::exchange::fields::{dec, json_err, levels, unix_millis};
-use crate::exchange::{Control, Message, ParseError, ParseErrorKind};
+use crate::exchange::{Control, LevelBuffers, Message, ParseError, ParseErrorKind};
 use crate::types::{
     BookDelta, BookSnapshot, Exchange, Level, MarketEvent, Meta, SeqIds, TakerSide, Ticker,
     Timestamp, Trade,
@@ -73,15 +73,33 @@ pub fn parse(
     // Hot path: a diff-depth frame read in one hand-written pass (`scan`); anything it does
     // not fully understand goes the general way, which then answers (or gives its typed
     // error).
-    if let Some(delta) = scan_diff(exchange, frame, received_at) {
+    if let Some(delta) = scan_diff(exchange, frame, received_at, &mut LevelBuffers::new()) {
         return Ok(vec![Message::Market(MarketEvent::Delta(delta))]);
     }
     parse_general(exchange, frame, received_at)
 }
 
+/// The delta lane ([`crate::exchange::parse_delta`]): the hot path of [`parse`] with the
+/// caller's level vectors.
+pub fn parse_delta(
+    exchange: Exchange,
+    frame: &str,
+    received_at: Timestamp,
+    spare: &mut LevelBuffers,
+) -> Option<BookDelta> {
+    scan_diff(exchange, frame, received_at, spare)
+}
+
 /// The hot path of [`parse`]: a diff-depth frame read by the hand-written scanner.
-fn scan_diff(exchange: Exchange, frame: &str, received_at: Timestamp) -> Option<BookDelta> {
-    scan::depth_update(exchange, frame, received_at, |s| kind_of(s) == Kind::Diff)
+fn scan_diff(
+    exchange: Exchange,
+    frame: &str,
+    received_at: Timestamp,
+    spare: &mut LevelBuffers,
+) -> Option<BookDelta> {
+    scan::depth_update(exchange, frame, received_at, spare, |s| {
+        kind_of(s) == Kind::Diff
+    })
 }
 
 /// [`parse`] without the scanner: every frame shape, every typed error.
@@ -557,11 +575,26 @@ mod tests {
     }
 
     /// The scanner's answer, checked: where it answers, the general reading gives the same
-    /// delta (one message). Returns whether it answered.
+    /// delta (one message), and so does the delta lane on level vectors reused from the
+    /// frames before (`LANE`'s, recycled after each). Returns whether it answered.
     fn scan_agrees(exchange: Exchange, frame: &str) -> bool {
-        let Some(fast) = scan_diff(exchange, frame, T) else {
+        thread_local! {
+            static LANE: std::cell::RefCell<LevelBuffers> = Default::default();
+        }
+        let lane = LANE.with(|spare| {
+            let mut spare = spare.borrow_mut();
+            let delta = parse_delta(exchange, frame, T, &mut spare);
+            let copy = delta.clone();
+            if let Some(d) = delta {
+                spare.recycle(d);
+            }
+            copy
+        });
+        let Some(fast) = scan_diff(exchange, frame, T, &mut LevelBuffers::new()) else {
+            assert_eq!(lane, None, "{frame}");
             return false;
         };
+        assert_eq!(lane.as_ref(), Some(&fast), "{frame}");
         let general = parse_general(exchange, frame, T);
         assert_eq!(
             general,

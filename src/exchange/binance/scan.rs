@@ -17,11 +17,12 @@
 
 use crate::exchange::fields::meta;
 use crate::exchange::scan::Cursor;
+use crate::exchange::LevelBuffers;
 use crate::types::{BookDelta, Exchange, Level, SeqIds, Timestamp};
 
-/// The fields of one `depthUpdate` event as read.
-#[derive(Default)]
-struct Event<'a> {
+/// The fields of one `depthUpdate` event as read; the level vectors come from `spare`.
+struct Event<'a, 's> {
+    spare: &'s mut LevelBuffers,
     seen_e: bool,
     event_time: Option<u64>,
     symbol: Option<&'a str>,
@@ -44,19 +45,42 @@ fn once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
     Some(())
 }
 
-/// Where a level array goes: a fresh `Vec`, sized for a typical Binance diff.
+/// Room for a typical Binance diff's levels on one side.
+const TYPICAL_LEVELS: usize = 16;
+
+/// Where a level array goes: a vector of `spare`'s, emptied (taken only when the array
+/// is there: a frame refused before it leaves the buffer as it was).
 #[inline]
-fn side(c: &mut Cursor<'_>, slot: &mut Option<Vec<Level>>) -> Option<()> {
+fn side(
+    c: &mut Cursor<'_>,
+    slot: &mut Option<Vec<Level>>,
+    take: impl FnOnce() -> Vec<Level>,
+) -> Option<()> {
     if slot.is_some() {
         return None;
     }
-    let mut v = Vec::with_capacity(16);
+    let mut v = take();
     c.levels(&mut v)?;
     *slot = Some(v);
     Some(())
 }
 
-impl<'a> Event<'a> {
+impl<'a, 's> Event<'a, 's> {
+    fn new(spare: &'s mut LevelBuffers) -> Self {
+        Event {
+            spare,
+            seen_e: false,
+            event_time: None,
+            symbol: None,
+            first_id: None,
+            last_id: None,
+            prev_id: None,
+            seen_t: false,
+            bids: None,
+            asks: None,
+        }
+    }
+
     /// Reads one event field named `key` (the cursor past its `:`).
     fn field(&mut self, key: &str, c: &mut Cursor<'a>) -> Option<()> {
         match key {
@@ -88,8 +112,14 @@ impl<'a> Event<'a> {
                 c.u64()?;
                 self.seen_t = true;
             }
-            "b" => side(c, &mut self.bids)?,
-            "a" => side(c, &mut self.asks)?,
+            "b" => {
+                let spare = &mut *self.spare;
+                side(c, &mut self.bids, || spare.take_bids(TYPICAL_LEVELS))?;
+            }
+            "a" => {
+                let spare = &mut *self.spare;
+                side(c, &mut self.asks, || spare.take_asks(TYPICAL_LEVELS))?;
+            }
             _ => return None,
         }
         Some(())
@@ -139,17 +169,19 @@ impl<'a> Event<'a> {
 /// Reads a whole frame as a diff-depth event: a combined-stream envelope whose stream is a
 /// diff-depth stream (`is_diff_stream`), or a bare `depthUpdate`. `None` on anything else
 /// (see the module docs): the general reading decides then.
+/// The level vectors are `spare`'s (taken from it).
 pub(super) fn depth_update(
     exchange: Exchange,
     frame: &str,
     received_at: Timestamp,
+    spare: &mut LevelBuffers,
     is_diff_stream: impl Fn(&str) -> bool,
 ) -> Option<BookDelta> {
     let mut c = Cursor::new(frame);
     c.expect(b'{')?;
     let key = c.string()?;
     c.expect(b':')?;
-    let mut event = Event::default();
+    let mut event = Event::new(spare);
     let bare = match key {
         "stream" => {
             if !is_diff_stream(c.string()?) {
@@ -190,7 +222,7 @@ pub(super) fn depth_update(
 }
 
 /// The `data` object (the cursor past `"data":`).
-fn data<'a>(event: &mut Event<'a>, c: &mut Cursor<'a>) -> Option<()> {
+fn data<'a>(event: &mut Event<'a, '_>, c: &mut Cursor<'a>) -> Option<()> {
     c.expect(b'{')?;
     // An empty object lacks the required fields.
     let first = c.string()?;

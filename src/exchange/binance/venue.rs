@@ -156,6 +156,15 @@ macro_rules! flavour {
             super::super::parse($market.exchange(), frame, received_at)
         }
 
+        /// The diff-depth lane (see [`crate::exchange::parse_delta`]).
+        pub fn parse_delta(
+            frame: &str,
+            received_at: Timestamp,
+            spare: &mut crate::exchange::LevelBuffers,
+        ) -> Option<crate::types::BookDelta> {
+            super::super::parse_delta($market.exchange(), frame, received_at, spare)
+        }
+
         /// The combined-stream URL (at most [`STREAMS_PER_REQUEST`] streams in it), then
         /// `SUBSCRIBE` requests for the rest.
         pub fn connect_plan(

@@ -18,6 +18,6 @@ pub use parse::parse;
 pub use symbol::to_v1;
 pub use sync::KrakenSync;
 pub use venue::{
-    connect_plan, drop_symbol, parse_snapshot, ping, resubscribe_book, sequencer, snapshot_url,
-    subscribe_more, unsubscribe, unsubscribe_all, Sequencer, SPEC,
+    connect_plan, drop_symbol, parse_delta, parse_snapshot, ping, resubscribe_book, sequencer,
+    snapshot_url, subscribe_more, unsubscribe, unsubscribe_all, Sequencer, SPEC,
 };

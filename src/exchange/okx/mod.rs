@@ -26,6 +26,6 @@ pub use checksum::{checksum, checksum_string};
 pub use parse::{parse, parse_book_snapshot};
 pub use sync::{OkxSync, FETCH_AFTER, MAX_BUFFER};
 pub use venue::{
-    connect_plan, drop_symbol, parse_snapshot, ping, resubscribe_book, sequencer, snapshot_url,
-    subscribe_more, unsubscribe, unsubscribe_all, Sequencer, SPEC,
+    connect_plan, drop_symbol, parse_delta, parse_snapshot, ping, resubscribe_book, sequencer,
+    snapshot_url, subscribe_more, unsubscribe, unsubscribe_all, Sequencer, SPEC,
 };
