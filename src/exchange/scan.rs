@@ -49,6 +49,14 @@ impl<'a> Cursor<'a> {
     /// The next byte after whitespace, consumed.
     #[inline(always)]
     pub(crate) fn next(&mut self) -> Option<u8> {
+        // Compact JSON: the byte here is not whitespace (every JSON whitespace byte is at
+        // most a space), so the whitespace loop is skipped.
+        if let Some(&c) = self.b.get(self.at) {
+            if c > b' ' {
+                self.at += 1;
+                return Some(c);
+            }
+        }
         self.ws();
         let c = *self.b.get(self.at)?;
         self.at += 1;
@@ -72,12 +80,28 @@ impl<'a> Cursor<'a> {
     #[inline(always)]
     pub(crate) fn string(&mut self) -> Option<&'a str> {
         self.expect(b'"')?;
-        let start = self.at;
-        let len = self.b.get(start..)?.iter().position(|&c| {
-            // The closing quote, or what serde would not borrow as is.
-            c == b'"' || c == b'\\' || c < 0x20
-        })?;
-        let end = start + len;
+        let (b, start) = (self.b, self.at);
+        // The closing quote, or what serde would not borrow as is: eight bytes at a time
+        // while there are eight, then byte by byte.
+        let mut end = start;
+        loop {
+            match b.get(end..end + 8) {
+                Some(chunk) => {
+                    let n = string_run(chunk);
+                    end += n;
+                    if n < 8 {
+                        break;
+                    }
+                }
+                None => {
+                    let rest = b.get(end..)?;
+                    end += rest
+                        .iter()
+                        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+                    break;
+                }
+            }
+        }
         if self.b[end] != b'"' {
             return None;
         }
@@ -96,11 +120,18 @@ impl<'a> Cursor<'a> {
         // Eight digits at a time while there are (timestamps and update ids have 12 to 13),
         // then one by one. Wrapping arithmetic: up to 19 digits cannot overflow, and longer
         // runs are read again with checks below.
-        while let Some(x) = b.get(at..at + 8).and_then(eight_digits) {
-            v = v.wrapping_mul(100_000_000).wrapping_add(x);
-            at += 8;
+        // Eight bytes at a time while eight are left (`digit_run`), then byte by byte.
+        let mut tail = true;
+        while let Some(chunk) = b.get(at..at + 8) {
+            let (n, x) = digit_run(chunk);
+            v = v.wrapping_mul(POW10[n]).wrapping_add(x);
+            at += n;
+            if n < 8 {
+                tail = false;
+                break;
+            }
         }
-        while let Some(&c) = b.get(at) {
+        while let Some(&c) = b.get(at).filter(|_| tail) {
             let d = c.wrapping_sub(b'0');
             if d >= 10 {
                 break;
@@ -140,6 +171,9 @@ impl<'a> Cursor<'a> {
     #[inline(always)]
     pub(crate) fn decimal(&mut self) -> Option<Decimal> {
         self.expect(b'"')?;
+        if let Some(d) = self.short_decimal() {
+            return Some(d);
+        }
         let (b, start) = (self.b, self.at);
         let mut at = start;
         let mut m: u64 = 0;
@@ -186,6 +220,44 @@ impl<'a> Cursor<'a> {
         ))
     }
 
+    /// The common short decimal (the cursor past its opening quote): up to 8 digits, then
+    /// optionally `.` and up to 8 digits, then the closing quote, read eight bytes at a time
+    /// (`digit_run`). Builds exactly what the byte loop of [`Cursor::decimal`] builds from
+    /// the same text (the mantissa of all the digits, the scale the number of digits after
+    /// the dot). `None`, the cursor unmoved, for anything else, or where fewer than eight
+    /// bytes are left to load: the byte loop then reads it.
+    #[inline(always)]
+    fn short_decimal(&mut self) -> Option<Decimal> {
+        let (b, start) = (self.b, self.at);
+        let (int_len, int) = digit_run(b.get(start..start + 8)?);
+        let after_int = start + int_len;
+        let (end, frac_len, m) = match *b.get(after_int)? {
+            b'"' => (after_int, 0, int),
+            b'.' => {
+                let (frac_len, frac) = digit_run(b.get(after_int + 1..after_int + 9)?);
+                let end = after_int + 1 + frac_len;
+                if *b.get(end)? != b'"' {
+                    return None;
+                }
+                (end, frac_len, int * POW10[frac_len] + frac)
+            }
+            _ => return None,
+        };
+        // At least one digit (`""` and `"."` are the general parser's to refuse).
+        if int_len + frac_len == 0 {
+            return None;
+        }
+        let scale = frac_len as u32;
+        self.at = end + 1;
+        Some(Decimal::from_parts(
+            m as u32,
+            (m >> 32) as u32,
+            0,
+            false,
+            scale,
+        ))
+    }
+
     /// `[["price","qty"],..]` into `out`.
     pub(crate) fn levels(&mut self, out: &mut Vec<Level>) -> Option<()> {
         self.expect(b'[')?;
@@ -207,6 +279,64 @@ impl<'a> Cursor<'a> {
             }
         }
     }
+}
+
+/// How many of eight bytes come before the first `"`, `\\` or control byte (8: none
+/// there). SWAR: a byte equal to `x` is a zero byte of `v ^ x`, found with the usual
+/// `(w - 0x01..) & !w & 0x80..` test, and a byte below 0x20 by the same test on `v - 0x20..`;
+/// a borrow can only mark bytes above a true hit, so the lowest mark is the first hit.
+#[inline(always)]
+fn string_run(b: &[u8]) -> usize {
+    let Ok(bytes) = <[u8; 8]>::try_from(b) else {
+        return 0;
+    };
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let v = u64::from_le_bytes(bytes);
+    let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    let quote = zero(v ^ (ONES * u64::from(b'"')));
+    let backslash = zero(v ^ (ONES * u64::from(b'\\')));
+    let control = v.wrapping_sub(ONES * 0x20) & !v & HIGH;
+    ((quote | backslash | control).trailing_zeros() / 8) as usize
+}
+
+/// Powers of ten up to `10^8`.
+const POW10: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// The leading ASCII digits of eight bytes: how many (0 to 8) and their value (SWAR: the
+/// first byte that is not a digit found with one mask, the digits before it shifted to
+/// the top and combined as [`eight_digits`] combines).
+#[inline(always)]
+fn digit_run(b: &[u8]) -> (usize, u64) {
+    let Ok(bytes) = <[u8; 8]>::try_from(b) else {
+        return (0, 0);
+    };
+    // Digits become 0..=9; a byte is not a digit when its low seven bits reach 10 (adding
+    // 0x76 sets the byte's high bit, with no carry into the next byte) or its high bit is
+    // set.
+    let t = u64::from_le_bytes(bytes) ^ 0x3030_3030_3030_3030;
+    let not_digit =
+        (((t & 0x7F7F_7F7F_7F7F_7F7F) + 0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080;
+    let len = (not_digit.trailing_zeros() / 8) as usize;
+    if len == 0 {
+        return (0, 0);
+    }
+    // The `len` digits to the top bytes, zeros (digit 0) below: the first digit lands at
+    // weight 10^(len-1).
+    let d = t << (8 * (8 - len));
+    let d = (d * 10 + (d >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let d = (d * 100 + (d >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (len, (d * 10_000 + (d >> 32)) & 0xFFFF_FFFF)
 }
 
 /// Eight ASCII digits as their value (SWAR: one 64-bit load, a digit check and three
@@ -266,6 +396,92 @@ mod tests {
         assert_eq!(Cursor::new("18446744073709551616}").u64(), None);
     }
 
+    /// A decimal string reads as `parse_decimal` reads its text (up to the first quote; no
+    /// escape or control byte), and the cursor stands past that quote: short plain
+    /// numbers (the eight-byte path), longer ones, dots, signs, exponents, empty texts,
+    /// texts cut by the end of the frame, with and without bytes after the string.
+    #[test]
+    fn decimal_equals_parse_decimal() {
+        use super::{parse_decimal, Cursor};
+        let mut x: u64 = 0xD1B5_4A32_D192_ED03;
+        let alphabet = b"0123456789012345678901234567890123456789....-e\\\"\x01 ";
+        for i in 0..300_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 21) as usize;
+            let mut text = String::from("\"");
+            for k in 0..len {
+                let r = (x >> (k % 50)) as usize ^ (k * 7);
+                // Mostly digits and at most a dot or two; the rest now and then.
+                let c = if i % 3 == 0 {
+                    alphabet[r % alphabet.len()]
+                } else {
+                    alphabet[r % 44]
+                };
+                text.push(char::from(c));
+            }
+            if i % 7 != 0 {
+                text.push('"');
+            }
+            text.push_str(&"],[\"1\",\"2\"]]}"[..(x >> 40) as usize % 14]);
+            let inner = &text[1..];
+            let want = inner.find('"').and_then(|q| {
+                let content = &inner[..q];
+                let plain = content.bytes().all(|c| c != b'\\' && c >= 0x20);
+                plain
+                    .then(|| parse_decimal(content).ok())
+                    .flatten()
+                    .map(|d| (d, q + 2))
+            });
+            let mut c = Cursor::new(&text);
+            let got = c.decimal().map(|d| (d, c.at));
+            assert_eq!(got, want, "{text:?}");
+            if let Some((d, _)) = got {
+                assert_eq!(d.scale(), want.unwrap().0.scale(), "{text:?}");
+            }
+        }
+    }
+
+    /// Strings end at the first quote as a byte loop finds it, and are refused at a
+    /// backslash or control byte first, eight bytes at a time or at the frame's end; bytes
+    /// of multi-byte characters (0x80 and up) are plain text.
+    #[test]
+    fn string_equals_the_byte_loop() {
+        use super::Cursor;
+        let pieces = [
+            "a", "b", "@", "é", "€", "\"", "\\", "\u{1}", "\u{1f}", " ", "~", "\u{7f}",
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..200_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut text = String::from("\"");
+            for k in 0..(x % 24) {
+                let r = ((x >> (k % 48)) ^ k) as usize;
+                // Mostly plain letters; the special bytes now and then.
+                let p = if (r >> 4) % 4 == 0 {
+                    r % pieces.len()
+                } else {
+                    r % 5
+                };
+                text.push_str(pieces[p]);
+            }
+            if i % 5 != 0 {
+                text.push_str("\",\"b\":1}");
+            }
+            let inner = &text[1..];
+            let stop = inner.find(|c: char| c == '"' || c == '\\' || c < ' ');
+            let want = stop
+                .filter(|&n| inner.as_bytes()[n] == b'"')
+                .map(|n| (&inner[..n], n + 2));
+            let mut c = Cursor::new(&text);
+            let got = c.string().map(|s| (s, c.at));
+            assert_eq!(got, want, "{text:?}");
+        }
+    }
+
     /// Eight digits at once read as the byte loop reads them; anything else refused.
     #[test]
     fn eight_digits_equals_the_byte_loop() {
@@ -293,5 +509,34 @@ mod tests {
         assert_eq!(eight_digits(b"99999999"), Some(99_999_999));
         assert_eq!(eight_digits(b"12345678"), Some(12_345_678));
         assert_eq!(eight_digits(b"1234567"), None);
+    }
+
+    /// The leading digits of eight bytes counted and valued as a byte loop does.
+    #[test]
+    fn digit_run_equals_the_byte_loop() {
+        use super::digit_run;
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for i in 0..200_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut b = [0u8; 8];
+            for (k, c) in b.iter_mut().enumerate() {
+                let r = (x >> (k * 8)) as u8;
+                *c = match (i + k as u64 * 3) % 11 {
+                    0 => r,
+                    1 => [b'/', b':', b'.', b'"', 0xB0, 0xB9][usize::from(r) % 6],
+                    _ => b'0' + r % 10,
+                };
+            }
+            let len = b.iter().take_while(|c| c.is_ascii_digit()).count();
+            let value = b[..len]
+                .iter()
+                .fold(0u64, |m, &c| m * 10 + u64::from(c - b'0'));
+            assert_eq!(digit_run(&b), (len, value), "{b:?}");
+        }
+        assert_eq!(digit_run(b"12345678"), (8, 12_345_678));
+        assert_eq!(digit_run(b"\"2345678"), (0, 0));
+        assert_eq!(digit_run(b"1234567"), (0, 0));
     }
 }
