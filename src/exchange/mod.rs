@@ -253,6 +253,15 @@ pub fn parse_delta(
     registry::parse_delta(exchange, frame, received_at, spare)
 }
 
+/// The `parse_delta` of a venue without a delta lane: every frame goes through `parse`.
+pub(crate) fn no_delta_lane(
+    _frame: &str,
+    _received_at: Timestamp,
+    _spare: &mut LevelBuffers,
+) -> Option<BookDelta> {
+    None
+}
+
 /// Level vectors reused from delta to delta by [`parse_delta`]. Vectors that grew past
 /// [`LevelBuffers::KEEP_CAPACITY`] levels are not kept, so what it holds stays small.
 #[derive(Debug, Default)]

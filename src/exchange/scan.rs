@@ -361,6 +361,13 @@ fn eight_digits(b: &[u8]) -> Option<u64> {
 mod tests {
     use super::eight_digits;
 
+    /// The next state of a xorshift64 generator (the tests' random inputs, seeded).
+    fn xorshift(x: &mut u64) {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+    }
+
     /// Integers read as `str::parse::<u64>` reads plain digit runs, with the eight-digit
     /// steps and the overflow recheck past 19 digits; leading zeros, fractions and exponents
     /// refused.
@@ -369,9 +376,7 @@ mod tests {
         use super::Cursor;
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         for i in 0..100_000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            xorshift(&mut x);
             let digits = 1 + (i % 22) as usize;
             let mut text: String = (0..digits)
                 .map(|k| char::from(b'0' + ((x >> (k % 60)) % 10) as u8))
@@ -406,9 +411,7 @@ mod tests {
         let mut x: u64 = 0xD1B5_4A32_D192_ED03;
         let alphabet = b"0123456789012345678901234567890123456789....-e\\\"\x01 ";
         for i in 0..300_000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            xorshift(&mut x);
             let len = (x % 21) as usize;
             let mut text = String::from("\"");
             for k in 0..len {
@@ -454,9 +457,7 @@ mod tests {
         ];
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         for i in 0..200_000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            xorshift(&mut x);
             let mut text = String::from("\"");
             for k in 0..(x % 24) {
                 let r = ((x >> (k % 48)) ^ k) as usize;
@@ -487,9 +488,7 @@ mod tests {
     fn eight_digits_equals_the_byte_loop() {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         for i in 0..200_000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            xorshift(&mut x);
             let mut b = [0u8; 8];
             for (k, c) in b.iter_mut().enumerate() {
                 let r = (x >> (k * 8)) as u8;
@@ -517,9 +516,7 @@ mod tests {
         use super::digit_run;
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         for i in 0..200_000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            xorshift(&mut x);
             let mut b = [0u8; 8];
             for (k, c) in b.iter_mut().enumerate() {
                 let r = (x >> (k * 8)) as u8;

@@ -12,12 +12,14 @@ mod sync;
 mod venue;
 mod wire;
 
+/// No delta lane: every frame goes through `parse`.
+pub(crate) use crate::exchange::no_delta_lane as parse_delta;
 pub(crate) use checksum::checksum_memo;
 pub use checksum::{checksum, checksum_string};
 pub use parse::parse;
 pub use symbol::to_v1;
 pub use sync::KrakenSync;
 pub use venue::{
-    connect_plan, drop_symbol, parse_delta, parse_snapshot, ping, resubscribe_book, sequencer,
-    snapshot_url, subscribe_more, unsubscribe, unsubscribe_all, Sequencer, SPEC,
+    connect_plan, drop_symbol, parse_snapshot, ping, resubscribe_book, sequencer, snapshot_url,
+    subscribe_more, unsubscribe, unsubscribe_all, Sequencer, SPEC,
 };

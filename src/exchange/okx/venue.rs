@@ -142,15 +142,6 @@ pub fn snapshot_url(rest: &str, symbol: &Symbol, depth: u32) -> Option<String> {
     ))
 }
 
-/// No delta lane ([`crate::exchange::parse_delta`]): every frame goes through `parse`.
-pub fn parse_delta(
-    _frame: &str,
-    _received_at: crate::types::Timestamp,
-    _spare: &mut crate::exchange::LevelBuffers,
-) -> Option<crate::types::BookDelta> {
-    None
-}
-
 /// The REST snapshot body (`{"code":"0","data":[{asks, bids, ts, seqId}]}`).
 pub fn parse_snapshot(
     body: &str,

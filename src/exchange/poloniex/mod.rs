@@ -10,11 +10,13 @@ mod sync;
 mod venue;
 mod wire;
 
+/// No delta lane: every frame goes through `parse`.
+pub(crate) use crate::exchange::no_delta_lane as parse_delta;
 pub use parse::parse;
 pub use sync::PoloniexSync;
 pub use venue::{
-    connect_plan, drop_symbol, parse_delta, parse_snapshot, ping, resubscribe_book, sequencer,
-    snapshot_url, subscribe_more, unsubscribe, unsubscribe_all, Sequencer, SPEC,
+    connect_plan, drop_symbol, parse_snapshot, ping, resubscribe_book, sequencer, snapshot_url,
+    subscribe_more, unsubscribe, unsubscribe_all, Sequencer, SPEC,
 };
 
 /// Levels per side that `book_lv2` maintains.

@@ -103,15 +103,6 @@ pub fn snapshot_url(_rest: &str, _symbol: &Symbol, _depth: u32) -> Option<String
     None
 }
 
-/// No delta lane ([`crate::exchange::parse_delta`]): every frame goes through `parse`.
-pub fn parse_delta(
-    _frame: &str,
-    _received_at: crate::types::Timestamp,
-    _spare: &mut crate::exchange::LevelBuffers,
-) -> Option<crate::types::BookDelta> {
-    None
-}
-
 /// Poloniex snapshots in-stream: there is no REST snapshot body to parse.
 pub fn parse_snapshot(
     body: &str,
